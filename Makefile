@@ -1,0 +1,48 @@
+# The two commands: `make run` and `make test`. Everything else is set up by them.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+TEST_SETTINGS := civic_site.settings.test
+
+.PHONY: run test install lint check migrate seed messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: seed
+	@echo ""
+	@echo "Torino Partecipa: http://127.0.0.1:8000/  (admin: http://127.0.0.1:8000/admin/)"
+	@$(BIN)/python manage.py seed_demo | tail -n 2
+	@echo ""
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: install
+	$(BIN)/ruff check .
+
+check: install
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(BIN)/python manage.py check
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(BIN)/python manage.py makemigrations --check --dry-run
+
+test: lint check
+	$(BIN)/python -m pytest
+
+# Regenerate translation catalogues (needs GNU gettext; the .po/.mo files are committed).
+messages: install
+	$(BIN)/python manage.py makemessages -l it --ignore=.venv --ignore=staticfiles --ignore=media
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,263 @@
+"""Build the Turin demo site, in Italian and English, from files in home/demo/.
+
+Idempotent: every object is looked up first and only created when missing, so a second
+run changes nothing (no new pages, revisions, images, users or groups).
+"""
+
+import json
+from pathlib import Path
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.images import ImageFile
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from wagtail.images import get_image_model
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Locale, Page, Site
+
+from consultations.models import ConsultationIndexPage, ConsultationPage
+from home.models import HomePage, HomePageFeaturedPage, SiteLinks, StandardPage
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+LANGUAGES = ("it", "en")
+
+ADMIN_USERNAME = "admin"
+DEMO_PASSWORD = "partecipa-torino-2026"  # noqa: S105 - demo accounts only; refused in production
+CITIZENS = [
+    ("giulia.rossi@example.org", "Giulia R."),
+    ("marco.bianchi@example.org", "Marco B."),
+]
+
+# Groups named in DESIGN.md and the admin permissions each starts with.
+GROUPS = {
+    "Editors": ["wagtailadmin.access_admin", "wagtail_localize.submit_translation"],
+    "Moderators": ["wagtailadmin.access_admin"],
+    "Results": ["wagtailadmin.access_admin"],
+}
+EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
+EDITOR_MEDIA_PERMISSIONS = [
+    ("wagtailimages", "add_image"),
+    ("wagtailimages", "change_image"),
+    ("wagtailimages", "choose_image"),
+    ("wagtaildocs", "add_document"),
+    ("wagtaildocs", "change_document"),
+    ("wagtaildocs", "choose_document"),
+]
+
+
+# Permissions that Wagtail and wagtail-localize create in data migrations (not model permissions):
+# recreated here when a test database was flushed.
+ADMIN_PERMISSIONS = {
+    "wagtailadmin.access_admin": ("admin", "Can access Wagtail admin"),
+    "wagtail_localize.submit_translation": ("translation", "Can submit translations"),
+}
+
+
+def admin_permission(dotted):
+    app_label, codename = dotted.split(".")
+    model, name = ADMIN_PERMISSIONS[dotted]
+    content_type, _ = ContentType.objects.get_or_create(app_label=app_label, model=model)
+    return Permission.objects.get_or_create(content_type=content_type, codename=codename, defaults={"name": name})[0]
+
+
+class Command(BaseCommand):
+    help = "Create the Turin demo site (both languages), its groups and demo accounts. Safe to run twice."
+
+    def handle(self, *args, **options):
+        if not getattr(settings, "ALLOW_DEMO_CONTENT", False):
+            raise CommandError("Demo content is disabled in these settings (ALLOW_DEMO_CONTENT is False).")
+        self.created = 0
+        content = json.loads((DEMO_DIR / "content.json").read_text(encoding="utf-8"))
+        with transaction.atomic():
+            self.locales = {code: Locale.objects.get_or_create(language_code=code)[0] for code in LANGUAGES}
+            root = self.ensure_root()
+            self.collection = Collection.get_first_root_node() or Collection.add_root(name="Root")
+            self.images = self.ensure_images(content["images"])
+            homes = self.ensure_homes(root, content["home"])
+            self.ensure_site(homes["it"])
+            index = self.ensure_translated_children(homes, ConsultationIndexPage, [content["consultation_index"]])[0]
+            consultations = self.ensure_translated_children(index, ConsultationPage, content["consultations"])
+            standard = self.ensure_translated_children(homes, StandardPage, content["standard_pages"])
+            self.ensure_featured(homes, consultations)
+            self.ensure_site_links(homes["it"], standard, content["standard_pages"], consultations)
+            self.ensure_groups(homes["it"])
+            self.ensure_users()
+        if self.created:
+            call_command("update_index", verbosity=0)
+        self.stdout.write(self.style.SUCCESS(f"Demo content ready ({self.created} objects created)."))
+        self.stdout.write(f"Admin login: {ADMIN_USERNAME} / {DEMO_PASSWORD} at /admin/")
+        self.stdout.write(f"Citizens: {', '.join(email for email, _name in CITIZENS)} / {DEMO_PASSWORD}")
+
+    # --- tree -------------------------------------------------------------------------------
+
+    def ensure_root(self):
+        root = Page.get_first_root_node()
+        if root is None:
+            root = Page.add_root(instance=Page(title="Root", locale=self.locales["it"]))
+            self.created += 1
+        # Wagtail's "Welcome to your new Wagtail site!" page is a plain Page under the root.
+        for welcome in root.get_children().filter(content_type__model="page", content_type__app_label="wagtailcore"):
+            Site.objects.filter(root_page=welcome).delete()
+            welcome.delete()
+        return root
+
+    def publish(self, parent, page):
+        parent.add_child(instance=page)
+        page.save_revision().publish()
+        self.created += 1
+        return page
+
+    def page_fields(self, model, data, common):
+        fields = {"title": data["title"], "slug": data["slug"]}
+        for name in ("hero_title", "intro", "summary", "show_in_menus"):
+            if name in data:
+                fields[name] = data[name]
+        if "body" in data:
+            fields["body"] = data["body"]
+        image_name = common.get("image")
+        if image_name:
+            fields["image"] = self.images[image_name]["image"]
+            fields["image_alt"] = self.images[image_name]["title"][data.get("_lang", "it")]
+        return fields
+
+    def ensure_homes(self, root, data):
+        homes = {}
+        translation_key = None
+        for code in LANGUAGES:
+            page = HomePage.objects.filter(locale=self.locales[code]).first()
+            if page is None:
+                fields = self.page_fields(HomePage, {**data[code], "_lang": code}, data)
+                page = HomePage(locale=self.locales[code], **fields)
+                if translation_key:
+                    page.translation_key = translation_key
+                page = self.publish(root, page)
+            translation_key = page.translation_key
+            homes[code] = page
+        return homes
+
+    def ensure_translated_children(self, parents, model, items):
+        """For each item, its Italian page under parents['it'] and English one under parents['en']."""
+        pages = []
+        for item in items:
+            translated = {}
+            translation_key = None
+            for code in LANGUAGES:
+                parent = parents[code]
+                page = model.objects.child_of(parent).filter(slug=item[code]["slug"]).first()
+                if page is None:
+                    page = model(
+                        locale=self.locales[code], **self.page_fields(model, {**item[code], "_lang": code}, item)
+                    )
+                    if translation_key:
+                        page.translation_key = translation_key
+                    page = self.publish(parent, page)
+                translation_key = page.translation_key
+                translated[code] = page
+            pages.append(translated)
+        return pages
+
+    def ensure_featured(self, homes, consultations):
+        for code, home in homes.items():
+            if home.featured_pages.exists():
+                continue
+            for order, pages in enumerate(consultations):
+                HomePageFeaturedPage.objects.create(home_page=home, page=pages[code], sort_order=order)
+                self.created += 1
+            # Keep the latest revision in step with the live page, so editing starts from what is shown.
+            home.save_revision().publish()
+
+    def ensure_site(self, home):
+        site = Site.objects.filter(is_default_site=True).first()
+        if site is None:
+            Site.objects.create(
+                hostname="localhost",
+                port=80,
+                root_page=home,
+                is_default_site=True,
+                site_name=settings.WAGTAIL_SITE_NAME,
+            )
+            self.created += 1
+        elif site.root_page_id != home.pk:
+            site.root_page = home
+            site.site_name = settings.WAGTAIL_SITE_NAME
+            site.save()
+            self.created += 1
+
+    def ensure_site_links(self, home, standard, standard_items, consultations):
+        site = Site.objects.get(root_page=home)
+        links, made = SiteLinks.objects.get_or_create(site=site)
+        if not made and links.privacy_page_id:
+            return
+        roles = {item["role"]: pages["it"] for item, pages in zip(standard_items, standard, strict=True)}
+        links.privacy_page = roles.get("privacy")
+        links.legal_page = roles.get("legal")
+        links.accessibility_page = roles.get("accessibility")
+        links.report_page = consultations[-1]["it"]
+        links.contact_email = "partecipa@comune.torino.it"
+        links.save()
+        self.created += 1
+
+    # --- media ------------------------------------------------------------------------------
+
+    def ensure_images(self, items):
+        Image = get_image_model()
+        images = {}
+        for item in items:
+            image = Image.objects.filter(title=item["title"]["it"]).first()
+            if image is None:
+                path = DEMO_DIR / "images" / item["file"]
+                with path.open("rb") as handle:
+                    image = Image(
+                        title=item["title"]["it"],
+                        description=item["title"]["it"],
+                        collection=self.collection,
+                        file=ImageFile(handle, name=item["file"]),
+                    )
+                    image.save()
+                self.created += 1
+            images[item["file"]] = {"image": image, "title": item["title"]}
+        return images
+
+    # --- people -----------------------------------------------------------------------------
+
+    def ensure_groups(self, home):
+        """Groups from DESIGN.md; Wagtail's own migrations may already have made Editors and Moderators."""
+        for name, codenames in GROUPS.items():
+            group, made = Group.objects.get_or_create(name=name)
+            self.created += made
+            group.permissions.add(*(admin_permission(dotted) for dotted in codenames))
+            if name != "Editors":
+                continue
+            for codename in EDITOR_PAGE_PERMISSIONS:
+                GroupPagePermission.objects.get_or_create(
+                    group=group,
+                    page=Page.get_first_root_node(),
+                    permission=Permission.objects.get(content_type__app_label="wagtailcore", codename=codename),
+                )
+            for app_label, codename in EDITOR_MEDIA_PERMISSIONS:
+                GroupCollectionPermission.objects.get_or_create(
+                    group=group,
+                    collection=self.collection,
+                    permission=Permission.objects.get(content_type__app_label=app_label, codename=codename),
+                )
+
+    def ensure_users(self):
+        User = get_user_model()
+        if not User.objects.filter(username=ADMIN_USERNAME).exists():
+            User.objects.create_superuser(
+                ADMIN_USERNAME, "admin@example.org", DEMO_PASSWORD, display_name="Redazione Torino Partecipa"
+            )
+            EmailAddress.objects.create(
+                user=User.objects.get(username=ADMIN_USERNAME), email="admin@example.org", verified=True, primary=True
+            )
+            self.created += 1
+        for email, name in CITIZENS:
+            if User.objects.filter(email__iexact=email).exists():
+                continue
+            user = User.objects.create_user(email.split("@")[0], email, DEMO_PASSWORD, display_name=name)
+            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+            self.created += 1

@@ -1,0 +1,159 @@
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, InlinePanel, PageChooserPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from .blocks import BaseStreamBlock
+
+IMAGE_HELP = _("At least 1600×900 pixels; it is cropped to 16:9.")
+IMAGE_ALT_HELP = _(
+    "What the image shows, for people who cannot see it, in this page's language. Leave empty if it is decorative."
+)
+
+
+class HomePage(Page):
+    """The front page of one language (/it/, /en/): what the site is and where to take part."""
+
+    hero_title = models.CharField(_("hero title"), max_length=120, blank=True)
+    intro = models.TextField(_("introduction"), max_length=500, blank=True)
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("hero image"),
+        help_text=IMAGE_HELP,
+    )
+    image_alt = models.CharField(_("image alternative text"), max_length=250, blank=True, help_text=IMAGE_ALT_HELP)
+    body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("body"))
+
+    content_panels = Page.content_panels + [
+        FieldPanel("hero_title"),
+        FieldPanel("intro"),
+        FieldPanel("image"),
+        FieldPanel("image_alt"),
+        InlinePanel("featured_pages", label=_("Featured participation areas"), max_num=6),
+        FieldPanel("body"),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("intro"),
+        index.SearchField("body"),
+    ]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["consultations.ConsultationIndexPage", "home.StandardPage"]
+    max_count_per_parent = 2  # one per locale
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def get_featured_pages(self):
+        """The featured pages in this page's language, in the editor's order, in one query."""
+        keys = [item.page.translation_key for item in self.featured_pages.select_related("page")]
+        pages = Page.objects.live().public().filter(translation_key__in=keys, locale_id=self.locale_id).specific()
+        by_key = {page.translation_key: page for page in pages}
+        return [by_key[key] for key in keys if key in by_key]
+
+
+class HomePageFeaturedPage(Orderable):
+    """A participation area the editors put on the home page (shown in the visitor's language)."""
+
+    home_page = ParentalKey(HomePage, on_delete=models.CASCADE, related_name="featured_pages")
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+", verbose_name=_("page"))
+
+    panels = [PageChooserPanel("page", ["consultations.ConsultationPage", "consultations.ConsultationIndexPage"])]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("featured page")
+
+
+class StandardPage(Page):
+    """Plain content pages: privacy notice, legal notes and terms, accessibility statement."""
+
+    intro = models.TextField(_("introduction"), max_length=500, blank=True)
+    body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("body"))
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("standard page")
+
+
+@register_setting(icon="link")
+class SiteLinks(BaseSiteSetting):
+    """Pages the header and footer link to on every page, as Italian public sites must."""
+
+    privacy_page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("privacy notice"),
+    )
+    legal_page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("legal notes"),
+    )
+    accessibility_page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("accessibility statement"),
+    )
+    report_page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("report a problem"),
+        help_text=_("Linked as “Segnala disservizio” in the footer."),
+    )
+    contact_email = models.EmailField(_("contact email"), blank=True)
+
+    panels = [
+        PageChooserPanel("privacy_page"),
+        PageChooserPanel("legal_page"),
+        PageChooserPanel("accessibility_page"),
+        PageChooserPanel("report_page"),
+        FieldPanel("contact_email"),
+    ]
+
+    LINK_ROLES = ["privacy_page", "legal_page", "accessibility_page", "report_page"]
+
+    class Meta:
+        verbose_name = _("site links")
+
+    def localized_links(self):
+        """{role: page} in the active language (the chosen page when untranslated), in two queries."""
+        chosen = {role: getattr(self, f"{role}_id") for role in self.LINK_ROLES if getattr(self, f"{role}_id")}
+        originals = {page.pk: page for page in Page.objects.live().filter(pk__in=chosen.values())}
+        translated = {
+            page.translation_key: page
+            for page in Page.objects.live().filter(
+                translation_key__in=[page.translation_key for page in originals.values()],
+                locale__language_code=get_language(),
+            )
+        }
+        return {
+            role: translated.get(originals[pk].translation_key, originals[pk])
+            for role, pk in chosen.items()
+            if pk in originals
+        }

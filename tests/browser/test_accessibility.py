@@ -1,0 +1,74 @@
+"""axe-core (shipped by axe-playwright-python) on every page type, in both languages.
+
+Fails on any serious or critical violation. Every new page type adds its URLs to `pages_to_scan`.
+"""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+pytestmark = pytest.mark.browser
+
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def pages_to_scan():
+    from consultations.models import ConsultationIndexPage, ConsultationPage
+    from home.models import HomePage, StandardPage
+
+    urls = []
+    for model in (HomePage, ConsultationIndexPage, ConsultationPage, StandardPage):
+        for code in ("it", "en"):
+            page = model.objects.live().filter(locale__language_code=code).first()
+            assert page is not None, (model, code)
+            urls.append(page.url)
+    for code in ("it", "en"):
+        urls += [f"/{code}/search/?q=parco", f"/{code}/accounts/signup/", f"/{code}/accounts/login/"]
+    return urls
+
+
+def format_violations(violations):
+    lines = []
+    for violation in violations:
+        targets = [", ".join(node["target"]) for node in violation["nodes"][:5]]
+        lines.append(f"  [{violation['impact']}] {violation['id']}: {violation['help']} -> {targets}")
+    return "\n".join(lines)
+
+
+def test_no_serious_accessibility_violations(demo_site, page):
+    axe = Axe()
+    failures = {}
+    for url in pages_to_scan():
+        response = page.goto(demo_site.url + url)
+        assert response.status == 200, url
+        violations = axe.run(page).response["violations"]
+        blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+        if blocking:
+            failures[url] = format_violations(blocking)
+    assert not failures, "\n".join(f"{url}\n{text}" for url, text in failures.items())
+
+
+def test_home_in_both_languages_with_keyboard_skip_link(demo_site, page):
+    for code, text in (("it", "Vai al contenuto"), ("en", "Go to content")):
+        page.goto(f"{demo_site.url}/{code}/")
+        assert page.locator("html").get_attribute("lang") == code
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.textContent.trim()")
+        assert focused == text
+        page.keyboard.press("Enter")
+        assert page.evaluate("location.hash") == "#main"
+
+
+def test_language_switcher_in_the_browser(demo_site, page):
+    page.goto(f"{demo_site.url}/it/")
+    page.locator("nav.language-switcher a[hreflang=en]").click()
+    page.wait_for_load_state()
+    assert page.url == f"{demo_site.url}/en/"
+    assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_no_third_party_requests(demo_site, page):
+    hosts = set()
+    page.on("request", lambda request: hosts.add(request.url.split("/")[2]))
+    page.goto(f"{demo_site.url}/it/")
+    page.wait_for_load_state("networkidle")
+    assert hosts == {demo_site.url.split("/")[2]}

@@ -1,0 +1,146 @@
+import pytest
+from bs4 import BeautifulSoup
+
+pytestmark = pytest.mark.django_db
+
+
+def soup(response):
+    return BeautifulSoup(response.content.decode(), "html.parser")
+
+
+def test_root_redirects_to_italian(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/it/"
+
+
+def test_root_follows_language_chosen_earlier(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert client.get("/")["Location"] == "/en/"
+
+
+@pytest.mark.parametrize(
+    ("url", "lang", "text"),
+    [("/it/", "it", "Partecipa"), ("/en/", "en", "Take part")],
+)
+def test_home_renders_in_each_language(client, url, lang, text):
+    response = client.get(url)
+    assert response.status_code == 200
+    html = soup(response)
+    assert html.html["lang"] == lang
+    assert len(html.find_all("h1")) == 1
+    assert html.select_one(".skiplinks a[href='#main']")
+    assert html.find("main", id="main")
+    assert text in response.content.decode()
+
+
+def test_home_links_the_three_participation_areas(client, site_tree):
+    for code in ("it", "en"):
+        html = soup(client.get(f"/{code}/"))
+        hrefs = {a["href"] for a in html.select("main a")}
+        for consultation in site_tree["consultations"][code]:
+            assert consultation.url in hrefs, (code, consultation.title)
+    assert len(site_tree["consultations"]["it"]) == 3
+
+
+def test_static_assets_are_served_locally(client):
+    html = soup(client.get("/it/"))
+    sources = [tag.get("href") or tag.get("src") for tag in html.select("link[rel=stylesheet], script[src]")]
+    assert any("vendor/bootstrap-italia/css/bootstrap-italia.min.css" in s for s in sources)
+    assert any("vendor/bootstrap-italia/js/bootstrap-italia.bundle.min.js" in s for s in sources)
+    assert all(s.startswith("/static/") for s in sources), sources
+
+
+def test_every_demo_page_renders_in_both_languages(client):
+    from wagtail.models import Page
+
+    pages = Page.objects.live().filter(depth__gt=1).specific()
+    assert pages.count() >= 2 * 8
+    for page in pages:
+        response = client.get(page.url)
+        assert response.status_code == 200, page.url
+        assert soup(response).html["lang"] == page.locale.language_code
+
+
+def test_language_switcher_points_at_the_same_page(client, site_tree):
+    parco_it, parco_en = site_tree["consultations"]["it"][0], site_tree["consultations"]["en"][0]
+    assert parco_it.translation_key == parco_en.translation_key
+    html = soup(client.get(parco_it.url))
+    switcher = html.select_one("nav.language-switcher")
+    english = switcher.select_one("a[hreflang=en]")
+    assert english["href"] == parco_en.url
+    assert switcher.select_one("a[hreflang=it]")["aria-current"] == "true"
+
+    html = soup(client.get(parco_en.url))
+    assert html.select_one("nav.language-switcher a[hreflang=it]")["href"] == parco_it.url
+
+
+def test_language_switcher_on_a_non_page_view_keeps_the_query(client):
+    html = soup(client.get("/it/search/?q=parco"))
+    assert html.select_one("nav.language-switcher a[hreflang=en]")["href"] == "/en/search/?q=parco"
+
+
+def test_footer_links_required_pages_in_the_current_language(client, site_tree):
+    for code in ("it", "en"):
+        html = soup(client.get(f"/{code}/"))
+        footer_hrefs = {a["href"] for a in html.select("footer a")}
+        for page in site_tree["standard"][code]:
+            assert page.url in footer_hrefs, (code, page.title)
+
+
+def test_accessibility_statement_has_feedback_address(client, site_tree):
+    for code in ("it", "en"):
+        page = next(p for p in site_tree["standard"][code] if "access" in p.slug)
+        body = client.get(page.url).content.decode()
+        assert "accessibilita@comune.torino.it" in body
+        assert "form.agid.gov.it" in body
+
+
+def test_unknown_page_is_a_404_in_the_site_layout(client):
+    response = client.get("/en/no-such-page/")
+    assert response.status_code == 404
+    assert soup(response).html["lang"] == "en"
+
+
+def test_healthz_answers_when_the_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok\n"
+
+
+def test_healthz_reports_a_database_failure(client, monkeypatch):
+    from django.db import DatabaseError, connection
+
+    def broken_cursor(*args, **kwargs):
+        raise DatabaseError("down")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    assert client.get("/healthz").status_code == 503
+
+
+def test_home_query_count_is_bounded(client, django_assert_max_num_queries):
+    client.get("/it/")  # warm caches (site, locales)
+    with django_assert_max_num_queries(30):
+        assert client.get("/it/").status_code == 200
+
+
+def test_consultation_index_query_count_does_not_grow_with_processes(client, site_tree):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from consultations.models import ConsultationPage
+
+    index = site_tree["index"]["it"]
+    client.get(index.url)
+    with CaptureQueriesContext(connection) as before:
+        client.get(index.url)
+    image = site_tree["consultations"]["it"][0].image
+    for number in range(5):
+        index.add_child(
+            instance=ConsultationPage(title=f"Processo {number}", slug=f"processo-{number}", summary="x", image=image)
+        )
+    with CaptureQueriesContext(connection) as after:
+        response = client.get(index.url)
+    assert response.status_code == 200
+    assert "Processo 4" in response.content.decode()
+    assert len(after.captured_queries) == len(before.captured_queries)
