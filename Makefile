@@ -24,8 +24,7 @@ seed: migrate
 
 run: seed
 	@echo ""
-	@echo "Torino Partecipa: http://127.0.0.1:8000/  (admin: http://127.0.0.1:8000/admin/)"
-	@$(BIN)/python manage.py seed_demo | tail -n 2
+	@echo "Torino Partecipa: http://127.0.0.1:8000/  (admin: http://127.0.0.1:8000/admin/, logins above)"
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
