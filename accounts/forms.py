@@ -2,6 +2,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 
+def clean_public_name(value):
+    """A public name is shown next to contributions: never empty, never an email address."""
+    name = (value or "").strip()
+    if "@" in name:
+        raise forms.ValidationError(_("Your public name cannot contain an email address."))
+    if not name:
+        raise forms.ValidationError(_("Please choose a public name."))
+    return name
+
+
 class CitizenSignupForm(forms.Form):
     """Extra fields on allauth's signup form: the public name shown next to contributions."""
 
@@ -12,12 +22,7 @@ class CitizenSignupForm(forms.Form):
     )
 
     def clean_display_name(self):
-        name = self.cleaned_data["display_name"].strip()
-        if "@" in name:
-            raise forms.ValidationError(_("Your public name cannot contain an email address."))
-        if not name:
-            raise forms.ValidationError(_("Please choose a public name."))
-        return name
+        return clean_public_name(self.cleaned_data["display_name"])
 
     def signup(self, request, user):
         user.display_name = self.cleaned_data["display_name"]

@@ -18,6 +18,11 @@ class User(AbstractUser):
         help_text=_("Shown next to what you write on the site. Never your email address."),
     )
 
+    notify_replies = models.BooleanField(
+        _("email me when someone replies to my comments"),
+        default=True,
+    )
+
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
         verbose_name_plural = _("users")

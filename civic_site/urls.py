@@ -6,6 +6,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from accounts import views as account_views
 from search import views as search_views
 
 from .views import healthz, root_redirect
@@ -25,7 +26,9 @@ if settings.DEBUG:
 
 urlpatterns += i18n_patterns(
     path("search/", search_views.search, name="search"),
+    path("accounts/profile/", account_views.profile, name="accounts_profile"),
     path("accounts/", include("allauth.urls")),
+    path("comments/", include("participation.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

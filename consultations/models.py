@@ -1,16 +1,112 @@
-from django.db import models
-from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
-from wagtail.fields import StreamField
-from wagtail.models import Page
-from wagtail.search import index
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlencode
 
-from home.blocks import BaseStreamBlock
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Case, F, IntegerField, Max, Min, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import Tag, TaggedItemBase
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page, PageManager, TranslatableMixin
+from wagtail.query import PageQuerySet
+from wagtail.search import index
+from wagtail_localize.fields import SynchronizedField
+from wagtailgeowidget.helpers import geosgeometry_str_to_struct
+
 from home.models import IMAGE_ALT_HELP, IMAGE_HELP
+
+from .blocks import ConsultationStreamBlock
+from .panels import LeafletPanel
+
+# --- status ---------------------------------------------------------------------------------
+
+
+class Status(models.TextChoices):
+    """Where a process is, derived from its phases' dates (see :func:`status_for`)."""
+
+    # Short, generic words: a context keeps their translation apart from other "Open"/"Closed".
+    OPEN = "open", pgettext_lazy("consultation status", "Open")
+    UPCOMING = "upcoming", pgettext_lazy("consultation status", "Upcoming")
+    RESULTS = "results", pgettext_lazy("consultation status", "Results")
+    CLOSED = "closed", pgettext_lazy("consultation status", "Closed")
+
+
+# Listing order: open processes first, then upcoming, results, closed.
+STATUS_ORDER = [Status.OPEN, Status.UPCOMING, Status.RESULTS, Status.CLOSED]
+
+
+def status_for(window_start, window_end, results_start, today):
+    """The status of a process on ``today``.
+
+    ``window_start``/``window_end`` bound the participation window (earliest start and latest end of the
+    non-results phases, end day included); ``results_start`` is the earliest start of a results phase.
+    :meth:`ConsultationPageQuerySet.with_status` computes the same thing in the database: keep them in step.
+    """
+    if window_start is not None and today < window_start:
+        return Status.UPCOMING.value
+    if window_end is not None and today <= window_end:
+        return Status.OPEN.value
+    if results_start is not None and results_start <= today:
+        return Status.RESULTS.value
+    if window_end is not None:
+        return Status.CLOSED.value
+    return Status.OPEN.value  # no phases (or only a results phase not started yet): open
+
+
+@dataclass(frozen=True)
+class PhaseSummary:
+    """A process's status and participation window, as cards and badges show them."""
+
+    status: str
+    start: date | None
+    end: date | None
+
+    @property
+    def status_label(self):
+        return Status(self.status).label
+
+
+def summarise_phases(phases, today):
+    window = [phase for phase in phases if not phase.is_results]
+    results = [phase.start for phase in phases if phase.is_results]
+    start = min((phase.start for phase in window), default=None)
+    end = max((phase.end for phase in window), default=None)
+    return PhaseSummary(status_for(start, end, min(results, default=None), today), start, end)
+
+
+# --- index ----------------------------------------------------------------------------------
+
+
+class ConsultationFilterForm(forms.Form):
+    """The index's filters (GET): by status and by topic. Unknown values are ignored, not errors."""
+
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    topic = forms.ChoiceField(label=_("Topic"), required=False)
+
+    def __init__(self, *args, topics=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All statuses"))] + [
+            (status.value, status.label) for status in STATUS_ORDER
+        ]
+        self.fields["topic"].choices = [("", _("All topics"))] + [(tag.slug, tag.name) for tag in topics]
+
+    def filters(self):
+        """{"status": ..., "topic": ...} for the valid, non-empty values."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value}
 
 
 class ConsultationIndexPage(Page):
-    """“Partecipa”: lists the city's participatory processes."""
+    """“Partecipa”: lists the city's participatory processes, open ones first, filterable by status and topic."""
 
     intro = models.TextField(_("introduction"), max_length=500, blank=True)
 
@@ -20,20 +116,109 @@ class ConsultationIndexPage(Page):
     parent_page_types = ["home.HomePage"]
     subpage_types = ["consultations.ConsultationPage"]
 
+    PER_PAGE = 12
+
     class Meta:
         verbose_name = _("consultation index page")
 
+    def get_consultations(self):
+        """This index's live, public processes (in this page's language: they are its children)."""
+        return ConsultationPage.objects.child_of(self).live().public()
+
+    def get_topics(self, consultations=None):
+        """The tags used by this index's processes, by name (one query)."""
+        pages = (consultations if consultations is not None else self.get_consultations()).values("pk")
+        return (
+            Tag.objects.filter(consultations_consultationpagetag_items__content_object__in=pages)
+            .distinct()
+            .order_by("name")
+        )
+
+    def get_listing(self, status=None, topic=None, today=None, consultations=None):
+        """Processes with their status computed in the database: filtered, open first, newest first."""
+        if consultations is None:
+            consultations = self.get_consultations()
+        if topic:
+            consultations = consultations.filter(tags__slug=topic)
+        consultations = consultations.with_status(today)
+        if status:
+            consultations = consultations.filter(computed_status=status)
+        return (
+            consultations.select_related("image")
+            .prefetch_related("image__renditions", "tags")
+            .defer_streamfields()
+            .order_by("status_order", F("first_published_at").desc(nulls_last=True), "path")
+        )
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["consultations"] = (
-            ConsultationPage.objects.child_of(self)
-            .live()
-            .public()
-            .select_related("image")
-            .prefetch_related("image__renditions")
-            .defer_streamfields()
+        consultations = self.get_consultations()  # public() queries view restrictions: once
+        form = ConsultationFilterForm(request.GET, topics=self.get_topics(consultations))
+        filters = form.filters()
+        paginator = Paginator(self.get_listing(**filters, consultations=consultations), self.PER_PAGE)
+        page_obj = paginator.get_page(request.GET.get("page"))
+        context.update(
+            filter_form=form,
+            filters=filters,
+            page_obj=page_obj,
+            consultations=page_obj.object_list,
+            query_string=urlencode(filters),
         )
         return context
+
+
+# --- consultation ---------------------------------------------------------------------------
+
+
+class ConsultationPageQuerySet(PageQuerySet):
+    def with_status(self, today=None):
+        """Annotate ``window_start``, ``window_end``, ``results_start``, ``computed_status`` and ``status_order``.
+
+        The same rules as :func:`status_for`, in SQL, so listings filter and sort on the status without
+        loading phases (the query count does not grow with the number of processes or phases).
+        """
+        today = today or timezone.localdate()
+        annotated = self.annotate(
+            window_start=Min("phases__start", filter=Q(phases__is_results=False)),
+            window_end=Max("phases__end", filter=Q(phases__is_results=False)),
+            results_start=Min("phases__start", filter=Q(phases__is_results=True)),
+        )
+        status = Case(
+            When(window_start__gt=today, then=Value(Status.UPCOMING.value)),
+            When(window_end__gte=today, then=Value(Status.OPEN.value)),
+            When(results_start__lte=today, then=Value(Status.RESULTS.value)),
+            When(window_end__lt=today, then=Value(Status.CLOSED.value)),
+            default=Value(Status.OPEN.value),
+            output_field=models.CharField(),
+        )
+        order = Case(
+            *(When(computed_status=value, then=Value(rank)) for rank, value in enumerate(STATUS_ORDER)),
+            default=Value(len(STATUS_ORDER)),
+            output_field=IntegerField(),
+        )
+        return annotated.annotate(computed_status=status).annotate(status_order=order)
+
+
+ConsultationPageManager = PageManager.from_queryset(ConsultationPageQuerySet)
+
+
+def validate_point(value):
+    """A point as wagtailgeowidget stores it: "SRID=4326;POINT(lng lat)" within the world's bounds."""
+    point = geosgeometry_str_to_struct(value)
+    try:
+        valid = point is not None and -180 <= float(point["x"]) <= 180 and -90 <= float(point["y"]) <= 90
+    except ValueError:
+        valid = False
+    if not valid:
+        raise ValidationError(_("Pick a point on the map."), code="invalid_point")
+
+
+class ConsultationPageTag(TaggedItemBase):
+    """A topic of a process ("verde", "cultura"…): tags are per page, so each language has its own words."""
+
+    content_object = ParentalKey(
+        "consultations.ConsultationPage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
 
 
 class ConsultationPage(Page):
@@ -52,19 +237,204 @@ class ConsultationPage(Page):
         help_text=IMAGE_HELP,
     )
     image_alt = models.CharField(_("image alternative text"), max_length=250, blank=True, help_text=IMAGE_ALT_HELP)
-    body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("body"))
+    organiser = models.CharField(
+        _("organiser"), max_length=200, blank=True, help_text=_("The office of the City that runs the process.")
+    )
+    contact_email = models.EmailField(
+        _("contact email"), blank=True, help_text=_("Where citizens can write with questions about the process.")
+    )
+    tags = ClusterTaggableManager(
+        through=ConsultationPageTag,
+        blank=True,
+        verbose_name=_("topics"),
+        help_text=_("Topics in this page's language, e.g. “verde”, “cultura”; the list can be filtered by them."),
+    )
+    location = models.CharField(
+        _("area"),
+        max_length=250,
+        blank=True,
+        validators=[validate_point],
+        help_text=_("The centre of the area the process is about; a map of the process starts here."),
+    )
+    zoom = models.IntegerField(
+        _("map zoom"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(19)],
+        help_text=_("How close the map starts: 12 shows the whole city, 15 a neighbourhood."),
+    )
+    body = StreamField(ConsultationStreamBlock(), blank=True, verbose_name=_("body"))
 
+    objects = ConsultationPageManager()
+
+    # --- panels: what it is, who runs it, where, when, then the body
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
         FieldPanel("image"),
         FieldPanel("image_alt"),
+        MultiFieldPanel(
+            [FieldPanel("organiser"), FieldPanel("contact_email"), FieldPanel("tags")],
+            heading=_("Organiser and topics"),
+        ),
+        MultiFieldPanel(
+            [LeafletPanel("location", zoom_field="zoom"), FieldPanel("zoom")],
+            heading=_("Area on the map"),
+        ),
+        InlinePanel(
+            "phases",
+            heading=_("Phases"),
+            label=_("Phase"),
+            help_text=_(
+                "The steps of the process in order. The process is open from the first start to the last end "
+                "of the phases that are not results phases."
+            ),
+        ),
         FieldPanel("body"),
     ]
-    search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body")]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("body"),
+    ]
+    # The point and zoom are the same in every language: translators don't see them as text.
+    override_translatable_fields = [
+        SynchronizedField("location", overridable=False),
+        SynchronizedField("zoom", overridable=False),
+    ]
 
     parent_page_types = ["consultations.ConsultationIndexPage"]
-    # Participation page types (map, poll, budget, reports) are added here by later work.
-    subpage_types: list[str] = []
+    subpage_types = ["participation.PollPage"]
 
     class Meta:
         verbose_name = _("consultation page")
+
+    # --- status: from the phases' dates, in Europe/Rome time (TIME_ZONE)
+
+    def get_phase_summary(self, today=None):
+        """Status and participation window; uses the listing's annotations when present (no query)."""
+        if today is None and "computed_status" in self.__dict__:
+            return PhaseSummary(self.computed_status, self.window_start, self.window_end)
+        return summarise_phases(list(self.phases.all()), today or timezone.localdate())
+
+    @property
+    def phase_summary(self):
+        return self.get_phase_summary()
+
+    @property
+    def listing_summary(self):
+        """The summary when this page came from a listing annotated by ``with_status()``, else None (no query).
+
+        Cards show status and dates only then, so a card never costs a query per process.
+        """
+        return self.get_phase_summary() if "computed_status" in self.__dict__ else None
+
+    @property
+    def listing_topics(self):
+        """The topics when the listing prefetched them (``prefetch_related("tags")``), else None (no query)."""
+        if "tags" in getattr(self, "_prefetched_objects_cache", {}):
+            return list(self.tags.all())
+        return None
+
+    def get_status(self, today=None):
+        """One of "upcoming", "open", "closed", "results" on ``today`` (default: today in Europe/Rome)."""
+        return self.get_phase_summary(today).status
+
+    @property
+    def status(self):
+        return self.get_status()
+
+    @property
+    def status_label(self):
+        return Status(self.status).label
+
+    @property
+    def is_open(self):
+        """True while citizens can take part (participation pages become read-only after)."""
+        return self.status == Status.OPEN
+
+    def get_current_phase(self, today=None):
+        """The first phase (in the editors' order) whose [start, end] contains ``today``, else None."""
+        today = today or timezone.localdate()
+        return next((phase for phase in self.phases.all() if phase.contains(today)), None)
+
+    @property
+    def current_phase(self):
+        return self.get_current_phase()
+
+    @property
+    def point(self):
+        """{"lat": float, "lng": float} of the area's centre, or None: for maps."""
+        parsed = geosgeometry_str_to_struct(self.location or "")
+        return {"lat": float(parsed["y"]), "lng": float(parsed["x"])} if parsed else None
+
+    def get_participation_pages(self):
+        """Child participation pages (polls, maps…), found through the tree: no participation import here."""
+        return self.get_children().live().public().specific()
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        today = timezone.localdate()
+        phases = list(self.phases.all())
+        summary = summarise_phases(phases, today)
+        current = next((phase for phase in phases if phase.contains(today)), None)
+        parent = self.get_parent()
+        context.update(
+            status=summary.status,
+            summary=summary,
+            timeline=[
+                {
+                    "phase": phase,
+                    "current": phase is current,
+                    "past": phase.end < today,
+                }
+                for phase in phases
+            ],
+            current_phase=current,
+            topics=list(self.tags.all()),
+            index_url=parent.get_url(request) if parent else None,
+            participation_pages=self.get_participation_pages(),
+        )
+        return context
+
+
+class ConsultationPhase(TranslatableMixin, Orderable):
+    """A step of a process (information, ideas, vote, results): dates drive the process's status.
+
+    Translatable: the English page's phases are copies sharing ``translation_key`` in the English locale.
+    """
+
+    page = ParentalKey(ConsultationPage, on_delete=models.CASCADE, related_name="phases")
+    name = models.CharField(_("name"), max_length=120)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"), help_text=_("The last day of the phase (the whole day is included)."))
+    description = models.TextField(_("description"), max_length=600, blank=True)
+    is_results = models.BooleanField(
+        _("results phase"),
+        default=False,
+        help_text=_("The phase in which the City publishes the results; it does not count as open for taking part."),
+    )
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("start"),
+        FieldPanel("end"),
+        FieldPanel("description"),
+        FieldPanel("is_results"),
+    ]
+
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
+        verbose_name = _("phase")
+        verbose_name_plural = _("phases")
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=F("start")), name="consultation_phase_end_not_before_start"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": _("The end cannot be before the start.")}, code="end_before_start")
+
+    def contains(self, day):
+        return self.start <= day <= self.end

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    "wagtail.contrib.routable_page",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -45,9 +46,15 @@ INSTALLED_APPS = [
     # Translation (NOT wagtail.locales: same app label as wagtail_localize.locales)
     "wagtail_localize",
     "wagtail_localize.locales",
+    "wagtailgeowidget",
     "modelcluster",
     "taggit",
     "django_filters",
+    # Citizens' comments (django-comments-xtd on django-contrib-comments)
+    "django_comments_xtd",
+    "django_comments",
+    # After the comment apps: its ready() replaces one of their signal handlers.
+    "participation",
     # Citizens' accounts
     "allauth",
     "allauth.account",
@@ -58,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sites",
 ]
 
 MIDDLEWARE = [
@@ -216,6 +224,31 @@ WAGTAIL_ALLOW_UNICODE_SLUGS = False
 # Editors' own review comments; never "comments" (clashes with citizens' comments).
 WAGTAILADMIN_COMMENTS_ENABLED = True
 WAGTAIL_PASSWORD_RESET_ENABLED = True
+
+# Maps: wagtailgeowidget's Leaflet panel in the admin (Leaflet itself from static/vendor/leaflet).
+# Map tiles are the only third-party requests (OpenStreetMap); say so in the privacy notice.
+GEO_WIDGET_DEFAULT_LOCATION = {"lat": 45.0703, "lng": 7.6869}  # Turin
+GEO_WIDGET_ZOOM = 12
+GEO_WIDGET_LEAFLET_TILE_LAYER = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+GEO_WIDGET_LEAFLET_TILE_LAYER_OPTIONS = {
+    "attribution": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+    "maxZoom": 19,
+}
+
+# Citizens' comments: django-comments-xtd's model and threading, our own posting views
+# (verified citizens only, rate-limited, language recorded) in participation/comments.py.
+SITE_ID = 1
+COMMENTS_APP = "django_comments_xtd"
+COMMENTS_XTD_MODEL = "participation.models.ParticipationComment"
+COMMENT_MAX_LENGTH = 3000
+COMMENTS_XTD_MAX_THREAD_LEVEL = 2  # a comment, its replies, and replies to those
+COMMENTS_XTD_CONFIRM_EMAIL = False  # only signed-in citizens with a verified email post
+COMMENTS_XTD_THREADED_EMAILS = False
+COMMENTS_XTD_APP_MODEL_OPTIONS = {
+    "default": {"who_can_post": "users", "allow_flagging": True, "allow_feedback": True, "show_feedback": True},
+}
+# At most this many comments per citizen in this many seconds.
+COMMENTS_RATE_LIMIT = (5, 10 * 60)
 
 # Demo content may be created (seed_demo); production.py turns this off.
 ALLOW_DEMO_CONTENT = True

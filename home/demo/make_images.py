@@ -390,7 +390,53 @@ def torino():
     save(img, "torino.jpg")
 
 
+# ---------------------------------------------------------------- Parco Dora layout options (plan views)
+def layout_base():
+    img, d = new_canvas(GREEN_PALE)
+    # the Dora river along the bottom and the steel pillars hall on the left
+    d.line(pts(bezier((0, 780), (500, 700), (1100, 880), (1600, 760))), fill=BLUE_MID, width=s(70))
+    rect(d, 60, 80, 360, 420, STEEL, r=12)
+    for i in range(5):
+        for j in range(3):
+            rect(d, 90 + i * 55, 110 + j * 100, 110 + i * 55, 150 + j * 100, STEEL_DARK)
+    return img, d
+
+
+def layout_meadow():
+    img, d = layout_base()
+    ellipse(d, 950, 380, 430, 230, GREEN_LIGHT)  # one large central meadow
+    d.line(pts(bezier((420, 650), (700, 520), (1200, 620), (1550, 420))), fill=CREAM, width=s(26))
+    for x, y in [(560, 160), (640, 120), (1350, 170), (1450, 240), (1480, 560), (520, 600)]:
+        ellipse(d, x, y, 45, 45, GREEN)
+    save(img, "layout-meadow.jpg")
+
+
+def layout_gardens():
+    img, d = layout_base()
+    for i, colour in enumerate([GREEN_LIGHT, YELLOW, GREEN_LIGHT, CORAL, GREEN_LIGHT, ORANGE]):
+        x, y = 480 + (i % 3) * 340, 120 + (i // 3) * 260
+        rect(d, x, y, x + 280, y + 200, colour, r=20)
+    d.line(pts([(440, 360), (1560, 360)]), fill=CREAM, width=s(24))
+    d.line(pts([(800, 90), (800, 640)]), fill=CREAM, width=s(24))
+    d.line(pts([(1140, 90), (1140, 640)]), fill=CREAM, width=s(24))
+    save(img, "layout-gardens.jpg")
+
+
+def layout_sports():
+    img, d = layout_base()
+    rect(d, 480, 110, 900, 380, ORANGE, r=10)  # courts
+    d.line(pts([(690, 110), (690, 380)]), fill=WHITE, width=s(6))
+    rect(d, 980, 110, 1520, 380, GREEN, r=10)  # playing field
+    ellipse(d, 1250, 245, 60, 60, GREEN_LIGHT)
+    rect(d, 560, 450, 1400, 640, BLUE_LIGHT, r=60)  # events square
+    ellipse(d, 980, 545, 90, 60, BLUE)
+    save(img, "layout-sports.jpg")
+
+
 if __name__ == "__main__":
+    layout_meadow()
+    layout_gardens()
+    layout_sports()
     parco_dora()
     axto()
     segnalazioni()

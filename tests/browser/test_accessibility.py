@@ -14,16 +14,41 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 def pages_to_scan():
     from consultations.models import ConsultationIndexPage, ConsultationPage
     from home.models import HomePage, StandardPage
+    from participation.models import PollPage
 
     urls = []
-    for model in (HomePage, ConsultationIndexPage, ConsultationPage, StandardPage):
+    for model in (HomePage, ConsultationIndexPage, ConsultationPage, StandardPage, PollPage):
         for code in ("it", "en"):
             page = model.objects.live().filter(locale__language_code=code).first()
             assert page is not None, (model, code)
             urls.append(page.url)
     for code in ("it", "en"):
         urls += [f"/{code}/search/?q=parco", f"/{code}/accounts/signup/", f"/{code}/accounts/login/"]
+    urls += ["/it/partecipa/?status=open", "/it/partecipa/?topic=verde", "/it/partecipa/?status=closed"]
+    urls += ["/en/take-part/?status=open&topic=culture", "/en/take-part/axto-cultural-projects/"]
     return urls
+
+
+def signed_in_pages_to_scan():
+    """Pages as a verified citizen sees them: comment, reply and vote forms, the profile."""
+    from consultations.models import ConsultationPage
+    from participation.models import PollPage
+
+    urls = []
+    for code in ("it", "en"):
+        urls.append(ConsultationPage.objects.live().filter(locale__language_code=code).first().url)
+        urls.append(PollPage.objects.live().filter(locale__language_code=code).first().url)
+        urls.append(f"/{code}/accounts/profile/")
+    return urls
+
+
+def log_in(page, base_url, email="giulia.rossi@example.org", password="partecipa-torino-2026"):
+    page.goto(f"{base_url}/it/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("form button[type=submit]")
+    assert "/accounts/login/" not in page.url, "login failed"
 
 
 def format_violations(violations):
@@ -45,6 +70,42 @@ def test_no_serious_accessibility_violations(demo_site, page):
         if blocking:
             failures[url] = format_violations(blocking)
     assert not failures, "\n".join(f"{url}\n{text}" for url, text in failures.items())
+
+
+def test_no_serious_accessibility_violations_for_a_signed_in_citizen(demo_site, page):
+    axe = Axe()
+    log_in(page, demo_site.url)
+    failures = {}
+    for url in signed_in_pages_to_scan():
+        response = page.goto(demo_site.url + url)
+        assert response.status == 200, url
+        assert page.locator("main form").count() > 0, url
+        violations = axe.run(page).response["violations"]
+        blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+        if blocking:
+            failures[url] = format_violations(blocking)
+    assert not failures, "\n".join(f"{url}\n{text}" for url, text in failures.items())
+
+
+def test_citizen_votes_and_comments_with_the_keyboard(demo_site, page):
+    from participation.models import ParticipationComment, PollPage, PollVote
+
+    log_in(page, demo_site.url)
+    poll = PollPage.objects.live().get(locale__language_code="en")
+    page.goto(demo_site.url + poll.url)
+    page.locator("input[name=options]").first.focus()
+    page.keyboard.press("Space")
+    page.locator("#vote button[type=submit]").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "your choice" in page.locator("#vote").inner_text()
+    assert PollVote.objects.filter(user__email="giulia.rossi@example.org").count() == 1
+
+    page.locator("#comment-comment").fill("Typed with the keyboard only.")
+    with page.expect_navigation():
+        page.locator("#comment-form button[type=submit]").press("Enter")
+    assert "Typed with the keyboard only." in page.locator("#comments").inner_text()
+    assert ParticipationComment.objects.filter(comment="Typed with the keyboard only.").exists()
 
 
 def test_home_in_both_languages_with_keyboard_skip_link(demo_site, page):

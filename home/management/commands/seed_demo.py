@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.sites.models import Site as DjangoSite
 from django.core.files.images import ImageFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -19,8 +20,10 @@ from django.db import transaction
 from wagtail.images import get_image_model
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Locale, Page, Site
 
+from consultations.demo import ensure_consultation_details
 from consultations.models import ConsultationIndexPage, ConsultationPage
 from home.models import HomePage, HomePageFeaturedPage, SiteLinks, StandardPage
+from participation.demo import ensure_comments, ensure_poll
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 LANGUAGES = ("it", "en")
@@ -33,9 +36,19 @@ CITIZENS = [
 ]
 
 # Groups named in DESIGN.md and the admin permissions each starts with.
+THREAD_PERMISSIONS = [
+    "participation.add_commentthread",
+    "participation.change_commentthread",
+    "participation.view_commentthread",
+]
 GROUPS = {
-    "Editors": ["wagtailadmin.access_admin", "wagtail_localize.submit_translation"],
-    "Moderators": ["wagtailadmin.access_admin"],
+    "Editors": ["wagtailadmin.access_admin", "wagtail_localize.submit_translation", *THREAD_PERMISSIONS],
+    "Moderators": [
+        "wagtailadmin.access_admin",
+        "participation.view_participationcomment",
+        "participation.change_participationcomment",
+        *THREAD_PERMISSIONS,
+    ],
     "Results": ["wagtailadmin.access_admin"],
 }
 EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
@@ -59,6 +72,8 @@ ADMIN_PERMISSIONS = {
 
 def admin_permission(dotted):
     app_label, codename = dotted.split(".")
+    if dotted not in ADMIN_PERMISSIONS:
+        return Permission.objects.get(content_type__app_label=app_label, codename=codename)
     model, name = ADMIN_PERMISSIONS[dotted]
     content_type, _ = ContentType.objects.get_or_create(app_label=app_label, model=model)
     return Permission.objects.get_or_create(content_type=content_type, codename=codename, defaults={"name": name})[0]
@@ -83,9 +98,15 @@ class Command(BaseCommand):
             consultations = self.ensure_translated_children(index, ConsultationPage, content["consultations"])
             standard = self.ensure_translated_children(homes, StandardPage, content["standard_pages"])
             self.ensure_featured(homes, consultations)
-            self.ensure_site_links(homes["it"], standard, content["standard_pages"], consultations)
             self.ensure_groups(homes["it"])
             self.ensure_users()
+            self.created += ensure_consultation_details(consultations)
+            poll, made = ensure_poll(consultations[0], {name: entry["image"] for name, entry in self.images.items()})
+            self.created += made
+            self.ensure_comment_site()
+            for page_group in (consultations[0], poll):
+                self.created += ensure_comments(page_group)
+            self.ensure_site_links(homes["it"], standard, content["standard_pages"], consultations)
         if self.created:
             call_command("update_index", verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"Demo content ready ({self.created} objects created)."))
@@ -169,6 +190,17 @@ class Command(BaseCommand):
                 self.created += 1
             # Keep the latest revision in step with the live page, so editing starts from what is shown.
             home.save_revision().publish()
+
+    def ensure_comment_site(self):
+        """django.contrib.sites' record, which comments point at (permalinks use its domain)."""
+        site, made = DjangoSite.objects.get_or_create(
+            pk=settings.SITE_ID, defaults={"domain": "127.0.0.1:8000", "name": settings.WAGTAIL_SITE_NAME}
+        )
+        if not made and site.domain == "example.com":
+            site.domain, site.name = "127.0.0.1:8000", settings.WAGTAIL_SITE_NAME
+            site.save()
+            made = True
+        self.created += made
 
     def ensure_site(self, home):
         site = Site.objects.filter(is_default_site=True).first()

@@ -1,0 +1,202 @@
+"""Demo details of the three Turin processes: phases, organiser, contact, topics and area.
+
+Called by ``seed_demo`` after it has created the consultation pages. Idempotent: each detail is set
+only when the page does not have it yet, and a page gets a new published revision only when
+something changed, so a second run changes nothing and returns 0.
+"""
+
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ConsultationPage, ConsultationPhase
+
+# The address the demo pages' own text gives ("Per informazioni: partecipa@comune.torino.it").
+CONTACT_EMAIL = "partecipa@comune.torino.it"
+
+
+def _phase(it, en, start, end, description_it="", description_en="", is_results=False):
+    return {
+        "name": {"it": it, "en": en},
+        "description": {"it": description_it, "en": description_en},
+        "start": start,
+        "end": end,
+        "is_results": is_results,
+    }
+
+
+def demo_details(today: date) -> list[dict]:
+    """What each demo process gets, in seed_demo's order [Parco Dora, AxTO, Segnalazioni].
+
+    Dates are relative to ``today`` so that a freshly seeded site shows Parco Dora's ideas phase and
+    AxTO's vote as open now.
+    """
+    day = timedelta(days=1)
+    return [
+        {
+            "organiser": {
+                "it": "Città di Torino – Divisione Urbanistica",
+                "en": "City of Turin – Urban Planning Division",
+            },
+            "contact_email": CONTACT_EMAIL,
+            "tags": {"it": ["verde", "quartieri"], "en": ["green spaces", "neighbourhoods"]},
+            "location": "SRID=4326;POINT(7.6695 45.0875)",
+            "zoom": 15,
+            "phases": [
+                _phase(
+                    "Informazione",
+                    "Information",
+                    today - 40 * day,
+                    today - 21 * day,
+                    "Presentiamo l'area, i vincoli e il budget disponibile.",
+                    "We present the area, its constraints and the available budget.",
+                ),
+                _phase(
+                    "Raccolta di idee",
+                    "Ideas",
+                    today - 20 * day,
+                    today + 20 * day,
+                    "Metti le tue idee sulla mappa del parco e sostieni quelle degli altri.",
+                    "Put your ideas on the map of the park and support other people's.",
+                ),
+                _phase(
+                    "Scelta della disposizione",
+                    "Choice of layout",
+                    today + 21 * day,
+                    today + 45 * day,
+                    "Scegli tra le disposizioni che il Comune ha preparato a partire dalle idee raccolte.",
+                    "Choose between the layouts the City has drawn up from the ideas collected.",
+                ),
+                _phase(
+                    "Risultati",
+                    "Results",
+                    today + 46 * day,
+                    today + 75 * day,
+                    "Il Comune pubblica la disposizione scelta e i prossimi passi.",
+                    "The City publishes the chosen layout and the next steps.",
+                    is_results=True,
+                ),
+            ],
+        },
+        {
+            "organiser": {
+                "it": "Città di Torino – Area Periferie e AxTO",
+                "en": "City of Turin – Outer Neighbourhoods and AxTO Department",
+            },
+            "contact_email": CONTACT_EMAIL,
+            "tags": {"it": ["cultura", "quartieri"], "en": ["culture", "neighbourhoods"]},
+            "location": "SRID=4326;POINT(7.6869 45.0703)",
+            "zoom": 12,
+            "phases": [
+                _phase(
+                    "Presentazione dei progetti",
+                    "Project presentation",
+                    today - 30 * day,
+                    today - 8 * day,
+                    "Le associazioni presentano i loro progetti culturali per le periferie.",
+                    "Associations present their cultural projects for the suburbs.",
+                ),
+                _phase(
+                    "Voto",
+                    "Vote",
+                    today - 7 * day,
+                    today + 21 * day,
+                    "Scegli i progetti da finanziare entro il budget disponibile.",
+                    "Choose the projects to fund within the available budget.",
+                ),
+                _phase(
+                    "Risultati",
+                    "Results",
+                    today + 22 * day,
+                    today + 60 * day,
+                    "Pubblichiamo i progetti più votati che il Comune finanzierà.",
+                    "We publish the projects with the most votes, which the City will fund.",
+                    is_results=True,
+                ),
+            ],
+        },
+        {
+            "organiser": {
+                "it": "Città di Torino – Servizio Decentramento e Circoscrizioni",
+                "en": "City of Turin – Decentralisation and District Councils Service",
+            },
+            "contact_email": CONTACT_EMAIL,
+            "tags": {"it": ["quartieri"], "en": ["neighbourhoods"]},
+            "location": "SRID=4326;POINT(7.6858 45.0705)",
+            "zoom": 12,
+            "phases": [
+                _phase(
+                    "Sempre aperto",
+                    "Always open",
+                    date(today.year - 1, 1, 1),
+                    date(today.year + 5, 12, 31),
+                    "Puoi segnalare un problema del tuo quartiere in qualsiasi momento.",
+                    "You can report a problem in your neighbourhood at any time.",
+                ),
+            ],
+        },
+    ]
+
+
+def _ensure_page(page: ConsultationPage, code: str, details: dict, source_phases: list | None) -> tuple[int, list]:
+    """Fill in what ``page`` lacks; publish a revision if anything changed. Returns (changes, phases)."""
+    changes = 0
+    changed_page = False
+    for name, value in (
+        ("organiser", details["organiser"][code]),
+        ("contact_email", details["contact_email"]),
+        ("location", details["location"]),
+        ("zoom", details["zoom"]),
+    ):
+        if not getattr(page, name):
+            setattr(page, name, value)
+            changed_page = True
+    if not page.tags.exists():
+        page.tags.add(*details["tags"][code])
+        changed_page = True
+    changes += changed_page
+
+    phases = list(page.phases.all())
+    if not phases:
+        for order, data in enumerate(details["phases"]):
+            phase = ConsultationPhase(
+                locale_id=page.locale_id,
+                sort_order=order,
+                name=data["name"][code],
+                description=data["description"][code],
+                start=data["start"],
+                end=data["end"],
+                is_results=data["is_results"],
+            )
+            if source_phases is not None and order < len(source_phases):
+                # The English phase is the translation of the Italian one in the same position.
+                phase.translation_key = source_phases[order].translation_key
+            phases.append(phase)
+        page.phases.set(phases)
+        changes += len(phases)
+
+    if changes:
+        page.save_revision().publish()
+        phases = list(ConsultationPage.objects.get(pk=page.pk).phases.all())
+    return changes, phases
+
+
+def ensure_consultation_details(consultations: list[dict[str, ConsultationPage]]) -> int:
+    """Give seed_demo's three processes ([Parco Dora, AxTO, Segnalazioni], each {"it": page, "en": page}) their
+    phases, organiser, contact, topics and area. Returns the number of objects created or changed (0 when the
+    details are already there)."""
+    today = timezone.localdate()
+    changes = 0
+    with transaction.atomic():
+        for pages, details in zip(consultations, demo_details(today), strict=False):
+            source_phases = None
+            for code in ("it", "en"):
+                if code not in pages:
+                    continue
+                page = ConsultationPage.objects.get(pk=pages[code].pk)  # the live row, not a stale copy
+                made, phases = _ensure_page(page, code, details, source_phases)
+                changes += made
+                if code == "it":
+                    source_phases = phases
+    return changes

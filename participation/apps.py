@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.db.models.signals import pre_save
+from django.utils.translation import gettext_lazy as _
+
+
+class ParticipationConfig(AppConfig):
+    name = "participation"
+    verbose_name = _("Participation")
+
+    def ready(self):
+        # django-comments-xtd hides or re-publishes every reply whenever a comment is saved.
+        # Moderators hide one comment at a time (its replies stay, under a placeholder), so the
+        # cascade is switched off for our comment model.
+        from django_comments_xtd.models import publish_or_unpublish_on_pre_save
+
+        pre_save.disconnect(publish_or_unpublish_on_pre_save, sender="participation.ParticipationComment")

@@ -1,0 +1,87 @@
+"""Demo participation content for seed_demo: the Parco Dora poll and a few comment threads.
+
+Idempotent: looked up first, created only when missing.
+"""
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone, translation
+
+from .comments import post_comment
+from .models import ParticipationComment, PollOption, PollPage
+
+CONTENT = json.loads((Path(__file__).resolve().parent / "demo.json").read_text(encoding="utf-8"))
+
+
+def ensure_poll(consultation, images):
+    """The layout poll under the Parco Dora consultation, in both languages; returns (pages, created)."""
+    data = CONTENT["poll"]
+    pages, created, translation_key = {}, 0, None
+    option_keys = []
+    for code in ("it", "en"):
+        parent = consultation[code]
+        page = PollPage.objects.child_of(parent).filter(slug=data[code]["slug"]).first()
+        if page is None:
+            now = timezone.now().replace(minute=0, second=0, microsecond=0)
+            page = PollPage(
+                locale=parent.locale,
+                title=data[code]["title"],
+                slug=data[code]["slug"],
+                intro=data[code]["intro"],
+                question=data[code]["question"],
+                max_choices=1,
+                opens_at=now - timedelta(days=3),
+                closes_at=now + timedelta(days=40),
+                results_visibility=PollPage.RESULTS_AFTER_VOTE,
+            )
+            if translation_key:
+                page.translation_key = translation_key
+            for order, option in enumerate(data["options"]):
+                poll_option = PollOption(
+                    locale=parent.locale,
+                    sort_order=order,
+                    label=option[code]["label"],
+                    description=option[code]["description"],
+                    image=images.get(option["image"]),
+                )
+                if option_keys:
+                    poll_option.translation_key = option_keys[order]
+                page.options.add(poll_option)
+            parent.add_child(instance=page)
+            page.save_revision().publish()
+            created += 1
+        translation_key = page.translation_key
+        option_keys = [option.translation_key for option in page.options.order_by("sort_order")]
+        pages[code] = page
+    return pages, created
+
+
+def ensure_comments(page_group):
+    """A short bilingual discussion on a page (by the demo citizens), once."""
+    canonical_page = page_group["it"]
+    if ParticipationComment.objects.filter(page=canonical_page).exists():
+        return 0
+    citizens = list(get_user_model().objects.filter(is_staff=False, display_name__gt="").order_by("pk")[:2])
+    if len(citizens) < 2:
+        return 0
+    created = 0
+    for thread in CONTENT["comments"]:
+        with translation.override(thread["language"]):
+            root = post_comment(
+                page=page_group[thread["language"]], user=citizens[thread["author"]], text=thread["text"]
+            )
+        created += 1
+        for reply in thread.get("replies", []):
+            with translation.override(reply["language"]):
+                post_comment(
+                    page=page_group[reply["language"]],
+                    user=citizens[reply["author"]],
+                    text=reply["text"],
+                    parent_id=root.pk,
+                    notify=False,
+                )
+            created += 1
+    return created

@@ -1,0 +1,4 @@
+from .comments import CommentThread, ParticipationComment
+from .polls import PollOption, PollPage, PollVote, PollVoteChoice
+
+__all__ = ["CommentThread", "ParticipationComment", "PollOption", "PollPage", "PollVote", "PollVoteChoice"]

@@ -1,0 +1,178 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.models import Orderable, Page, TranslatableMixin
+from wagtail.search import index
+
+MAX_OPTIONS = 10
+
+
+class PollPageForm(WagtailAdminPageForm):
+    """Editors cannot break a running tally: options with votes stay, dates and limits make sense."""
+
+    def clean(self):
+        cleaned = super().clean()
+        opens_at, closes_at = cleaned.get("opens_at"), cleaned.get("closes_at")
+        if opens_at and closes_at and closes_at <= opens_at:
+            self.add_error("closes_at", _("The poll must close after it opens."))
+        options = self.formsets.get("options")
+        if options is not None:
+            # Count and check from the submitted data: the option forms are validated after this form.
+            def deleted(form):
+                return bool(form.data.get(form.add_prefix("DELETE")))
+
+            kept = [form for form in options.forms if (form.instance.pk or form.has_changed()) and not deleted(form)]
+            if (cleaned.get("max_choices") or 1) > max(len(kept), 1):
+                self.add_error("max_choices", _("There cannot be more choices than options."))
+            for form in options.forms:
+                if deleted(form) and form.instance.pk and PollVoteChoice.objects.filter(option=form.instance).exists():
+                    raise ValidationError(
+                        _("“%(label)s” already has votes and cannot be removed.") % {"label": form.instance.label}
+                    )
+        return cleaned
+
+
+class PollPage(RoutablePageMixin, Page):
+    """Citizens choose among options the city proposes (e.g. Parco Dora layouts), one vote each."""
+
+    RESULTS_ALWAYS, RESULTS_AFTER_VOTE, RESULTS_AFTER_CLOSE = "always", "after_vote", "after_close"
+    RESULTS_CHOICES = [
+        (RESULTS_ALWAYS, _("Always visible")),
+        (RESULTS_AFTER_VOTE, _("Visible after one has voted")),
+        (RESULTS_AFTER_CLOSE, _("Visible only after the poll closes")),
+    ]
+
+    intro = models.TextField(_("introduction"), max_length=1000, blank=True)
+    question = models.CharField(_("question"), max_length=255)
+    max_choices = models.PositiveSmallIntegerField(
+        _("maximum choices"), default=1, help_text=_("1 means a single choice; more lets citizens pick several.")
+    )
+    opens_at = models.DateTimeField(_("opens at"), help_text=_("Europe/Rome time."))
+    closes_at = models.DateTimeField(_("closes at"), help_text=_("Europe/Rome time."))
+    results_visibility = models.CharField(
+        _("results"), max_length=16, choices=RESULTS_CHOICES, default=RESULTS_AFTER_VOTE
+    )
+
+    base_form_class = PollPageForm
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        FieldPanel("question"),
+        InlinePanel("options", label=_("Options"), min_num=2, max_num=MAX_OPTIONS),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
+                FieldPanel("max_choices"),
+                FieldPanel("results_visibility"),
+            ],
+            heading=_("Voting rules"),
+        ),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("question")]
+
+    parent_page_types = ["consultations.ConsultationPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("poll page")
+
+    @property
+    def is_open(self):
+        return self.opens_at <= timezone.now() < self.closes_at
+
+    @property
+    def has_closed(self):
+        return timezone.now() >= self.closes_at
+
+    @property
+    def is_multiple_choice(self):
+        return self.max_choices > 1
+
+    def get_context(self, request, *args, **kwargs):
+        from participation.polls import poll_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(poll_context(self, request))
+        return context
+
+    @path("")
+    def index_route(self, request, *args, **kwargs):
+        return self.render(request)
+
+    @path("vote/")
+    def vote(self, request):
+        from participation.polls import vote_view
+
+        return vote_view(self, request)
+
+
+class PollOption(TranslatableMixin, Orderable):
+    """One answer of a poll. Translatable: votes point at the default-locale option of its group."""
+
+    page = ParentalKey(PollPage, on_delete=models.CASCADE, related_name="options")
+    label = models.CharField(_("label"), max_length=120)
+    description = models.TextField(_("description"), max_length=600, blank=True)
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("image"),
+        help_text=_("Optional; shown at 800×450 pixels. Describe it in the description."),
+    )
+
+    panels = [FieldPanel("label"), FieldPanel("description"), FieldPanel("image")]
+
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
+        verbose_name = _("poll option")
+        verbose_name_plural = _("poll options")
+
+    def __str__(self):
+        return self.label
+
+
+class PollVote(models.Model):
+    """One citizen's vote on a poll: at most one per (citizen, canonical poll), by database constraint.
+
+    Deleting an account detaches the vote (user becomes NULL) so tallies stay intact.
+    """
+
+    poll = models.ForeignKey(PollPage, on_delete=models.CASCADE, related_name="votes", verbose_name=_("poll"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="poll_votes",
+        verbose_name=_("citizen"),
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    created_at = models.DateTimeField(_("cast at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("poll vote")
+        verbose_name_plural = _("poll votes")
+        constraints = [models.UniqueConstraint(fields=["poll", "user"], name="one_vote_per_citizen_per_poll")]
+
+    def __str__(self):
+        return f"{self.poll_id}/{self.user_id}"
+
+
+class PollVoteChoice(models.Model):
+    """An option chosen in a vote (several for multiple-choice polls); always the canonical option."""
+
+    vote = models.ForeignKey(PollVote, on_delete=models.CASCADE, related_name="choices")
+    option = models.ForeignKey(PollOption, on_delete=models.PROTECT, related_name="vote_choices")
+
+    class Meta:
+        verbose_name = _("poll choice")
+        constraints = [models.UniqueConstraint(fields=["vote", "option"], name="one_choice_per_option_per_vote")]
+
+    def __str__(self):
+        return f"{self.vote_id}:{self.option_id}"

@@ -1,0 +1,141 @@
+"""Voting on polls: one vote per citizen per canonical poll, counted in one tally across languages."""
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from consultations.translation import canonical
+
+from .comments import has_verified_email
+from .models import PollOption, PollPage, PollVote, PollVoteChoice
+from .ratelimit import allow
+
+
+class VoteRejected(Exception):
+    """A vote that cannot be counted, with the reason to show the citizen."""
+
+
+def cast_vote(*, poll, user, option_ids):
+    """Record `user`'s choice on `poll` (any translation), replacing an earlier one atomically."""
+    if not user.is_authenticated:
+        raise VoteRejected(_("Log in to vote."))
+    if not has_verified_email(user):
+        raise VoteRejected(_("Confirm your email address before voting: we sent you a link."))
+    target = canonical(poll)
+    now = timezone.now()
+    if now < target.opens_at:
+        raise VoteRejected(_("Voting has not started yet."))
+    if now >= target.closes_at:
+        raise VoteRejected(_("Voting is closed."))
+    displayed = {option.pk: option for option in poll.options.all()}
+    try:
+        chosen_ids = {int(value) for value in option_ids}
+    except (TypeError, ValueError):
+        raise VoteRejected(_("One of the options you chose does not exist.")) from None
+    if not chosen_ids:
+        raise VoteRejected(_("Choose an option before voting."))
+    if not chosen_ids <= displayed.keys():
+        raise VoteRejected(_("One of the options you chose does not exist."))
+    if len(chosen_ids) > target.max_choices:
+        raise VoteRejected(
+            ngettext(
+                "You can choose only %(max)s option.", "You can choose at most %(max)s options.", target.max_choices
+            )
+            % {"max": target.max_choices}
+        )
+    keys = {displayed[pk].translation_key for pk in chosen_ids}
+    options = list(PollOption.objects.filter(page=target, translation_key__in=keys))
+    if len(options) != len(keys):
+        raise VoteRejected(_("One of the options you chose does not exist."))
+    language = translation.get_language() or "it"
+    with transaction.atomic():
+        try:
+            vote, created = PollVote.objects.get_or_create(poll=target, user=user, defaults={"language": language})
+        except IntegrityError:  # a concurrent first vote by the same citizen won the race
+            created = False
+            vote = PollVote.objects.get(poll=target, user=user)
+        # Lock the vote row: concurrent changes by the same citizen are applied one after the other.
+        vote = PollVote.objects.select_for_update().get(pk=vote.pk)
+        if not created:
+            vote.choices.all().delete()
+            vote.language = language
+            vote.save(update_fields=["language", "updated_at"])
+        PollVoteChoice.objects.bulk_create([PollVoteChoice(vote=vote, option=option) for option in options])
+    return vote
+
+
+def results_visible(poll, has_voted):
+    if poll.results_visibility == PollPage.RESULTS_ALWAYS or poll.has_closed:
+        return True
+    return poll.results_visibility == PollPage.RESULTS_AFTER_VOTE and has_voted
+
+
+def tally(poll):
+    """[(displayed option, count, percent of voters)] and the number of voters, in two queries."""
+    target = canonical(poll)
+    counts = dict(
+        PollVoteChoice.objects.filter(vote__poll=target)
+        .values_list("option__translation_key")
+        .annotate(n=Count("id"))
+        .values_list("option__translation_key", "n")
+    )
+    voters = PollVote.objects.filter(poll=target).count()
+    rows = []
+    for option in poll.options.all():
+        count = counts.get(option.translation_key, 0)
+        rows.append({"option": option, "count": count, "percent": round(100 * count / voters, 1) if voters else 0})
+    return rows, voters
+
+
+def poll_context(poll, request, form_errors=None, submitted=None):
+    user = request.user
+    target = canonical(poll)
+    my_keys = set()
+    if user.is_authenticated:
+        my_keys = set(
+            PollVoteChoice.objects.filter(vote__poll=target, vote__user=user).values_list(
+                "option__translation_key", flat=True
+            )
+        )
+    has_voted = bool(my_keys)
+    options = list(poll.options.select_related("image").prefetch_related("image__renditions"))
+    selected = set(submitted) if submitted is not None else {o.pk for o in options if o.translation_key in my_keys}
+    context = {
+        "options": options,
+        "selected_ids": selected,
+        "has_voted": has_voted,
+        "can_vote": poll.is_open and user.is_authenticated and has_verified_email(user),
+        "vote_errors": form_errors or [],
+        "show_results": results_visible(poll, has_voted),
+    }
+    if context["show_results"]:
+        context["results"], context["voters"] = tally(poll)
+    return context
+
+
+def vote_view(poll, request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not request.user.is_authenticated:
+        return redirect_to_login(poll.url + "#vote")
+    submitted = request.POST.getlist("options")
+    try:
+        if not allow(f"vote:{request.user.pk}", 30, 10 * 60):
+            raise VoteRejected(_("Too many attempts in a short time. Please wait a few minutes and try again."))
+        cast_vote(poll=poll, user=request.user, option_ids=submitted)
+    except VoteRejected as rejection:
+        context = poll.get_context(request)
+        chosen = set()
+        for value in submitted:
+            if value.isdigit():
+                chosen.add(int(value))
+        context.update(poll_context(poll, request, form_errors=[str(rejection)], submitted=chosen))
+        return TemplateResponse(request, poll.get_template(request), context, status=400)
+    messages.success(request, _("Thank you: your vote has been recorded. You can change it while the poll is open."))
+    return HttpResponseRedirect(poll.url + "#vote")

@@ -1,0 +1,300 @@
+"""Comment threads: shared across languages, verified citizens only, moderated in the admin."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from bs4 import BeautifulSoup
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from participation.comments import REPORT, post_comment
+from participation.models import CommentThread, ParticipationComment
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+@pytest.fixture
+def parco(site_tree):
+    return {code: site_tree["consultations"][code][0] for code in ("it", "en")}
+
+
+@pytest.fixture
+def marco(db):
+    return User.objects.get(email="marco.bianchi@example.org")
+
+
+def html(response):
+    return BeautifulSoup(response.content.decode(), "html.parser")
+
+
+def post(client, language, page, text, parent=None):
+    data = {"page": page.pk, "comment": text}
+    if parent:
+        data["parent"] = parent
+    return client.post(f"/{language}/comments/post/", data)
+
+
+def test_thread_is_shared_by_both_languages_and_shows_each_language(client, citizen, parco):
+    client.force_login(citizen)
+    response = post(client, "en", parco["en"], "Benches near the river, please.")
+    assert response.status_code == 302
+    comment = ParticipationComment.objects.get(comment="Benches near the river, please.")
+    assert comment.page_id == parco["it"].pk  # the canonical (Italian) page
+    assert comment.language == "en"
+    assert response["Location"] == f"{parco['en'].url}#c{comment.pk}"
+
+    italian = html(client.get(parco["it"].url))
+    item = italian.select_one(f"#c{comment.pk}")
+    assert "Benches near the river" in item.get_text()
+    assert item.select_one(".comment-text")["lang"] == "en"
+    assert "English" in item.get_text()
+    assert "Giulia R." in item.get_text()
+    assert citizen.email not in client.get(parco["it"].url).content.decode()
+
+
+def test_anonymous_visitors_read_but_are_asked_to_log_in(client, parco):
+    page = html(client.get(parco["it"].url))
+    assert page.select_one("#comments")
+    assert not page.select_one("form.comment-form")
+    assert page.select_one("#comment-form a[href^='/it/accounts/login/']")
+    response = post(client, "it", parco["it"], "anonimo")
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+    assert not ParticipationComment.objects.filter(comment="anonimo").exists()
+
+
+def test_unverified_email_cannot_post_and_keeps_the_text(client, parco):
+    user = User.objects.create_user("nuovo", "nuovo@example.org", "x", display_name="Nuovo")
+    EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
+    client.force_login(user)
+    response = post(client, "it", parco["it"], "Il mio commento non verificato")
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Il mio commento non verificato" in body
+    assert "Conferma il tuo indirizzo email" in body
+    assert not ParticipationComment.objects.filter(user=user).exists()
+
+
+def test_text_is_escaped_and_links_are_safe(client, citizen, parco):
+    client.force_login(citizen)
+    post(client, "it", parco["it"], '<script>alert("x")</script> vedi https://example.org/parco <b>ok</b>')
+    body = client.get(parco["it"].url).content.decode()
+    assert '<script>alert("x")</script>' not in body
+    assert "&lt;script&gt;" in body
+    assert "<b>ok</b>" not in body
+    link = html(client.get(parco["it"].url)).select_one('.comment-text a[href="https://example.org/parco"]')
+    assert link is not None and "nofollow" in link["rel"]
+
+
+def test_too_long_comment_is_refused_in_the_citizens_language_and_kept(client, citizen, parco):
+    client.force_login(citizen)
+    text = "parola " * 500  # 3,500 characters
+    response = post(client, "it", parco["it"], text)
+    assert response.status_code == 400
+    page = html(response)
+    textarea = page.select_one("#comment-comment")
+    assert textarea.get_text().strip() == text.strip()
+    assert textarea["aria-invalid"] == "true"
+    assert "comment-comment-error" in textarea["aria-describedby"]
+    assert "3000" in page.select_one("#comment-comment-error").get_text()  # Django's Italian max-length message
+    assert "Assicurati" in page.select_one("#comment-comment-error").get_text()
+
+
+def test_replies_nest_two_levels_only(client, citizen, marco, parco):
+    client.force_login(citizen)
+    post(client, "it", parco["it"], "primo")
+    first = ParticipationComment.objects.get(comment="primo")
+    client.force_login(marco)
+    post(client, "it", parco["it"], "risposta", parent=first.pk)
+    reply = ParticipationComment.objects.get(comment="risposta")
+    assert (reply.level, reply.thread_id) == (1, first.pk)
+    post(client, "en", parco["en"], "reply to reply", parent=reply.pk)
+    deepest = ParticipationComment.objects.get(comment="reply to reply")
+    assert deepest.level == 2
+    response = post(client, "it", parco["it"], "troppo in profondità", parent=deepest.pk)
+    assert response.status_code == 400
+    assert "troppo in profondità" in response.content.decode()
+    assert not ParticipationComment.objects.filter(comment="troppo in profondità").exists()
+    # Reply forms are offered only where a reply is allowed.
+    page = html(client.get(parco["it"].url))
+    assert page.select_one(f"#c{reply.pk} > article details.comment-reply")
+    assert not page.select_one(f"#c{deepest.pk} > article details.comment-reply")
+
+
+def test_rate_limit_refuses_the_sixth_comment_in_ten_minutes(client, citizen, parco):
+    client.force_login(citizen)
+    for number in range(5):
+        assert post(client, "it", parco["it"], f"commento {number}").status_code == 302
+    response = post(client, "it", parco["it"], "uno di troppo")
+    assert response.status_code == 400
+    assert "uno di troppo" in response.content.decode()
+    assert "Attendi qualche minuto" in response.content.decode()
+    assert not ParticipationComment.objects.filter(comment="uno di troppo").exists()
+
+
+def test_like_dislike_once_and_report(client, citizen, marco, parco):
+    comment = post_comment(page=parco["it"], user=citizen, text="idea")
+    client.force_login(marco)
+    url = f"/it/comments/{comment.pk}/reaction/"
+    client.post(url, {"reaction": "like"})
+    client.post(url, {"reaction": "like"})  # a second click takes the like back
+    assert comment.flags.filter(flag="I liked it").count() == 0
+    client.post(url, {"reaction": "like"})
+    client.post(url, {"reaction": "dislike"})  # switching replaces the like
+    assert list(comment.flags.values_list("flag", flat=True)) == ["I disliked it"]
+    client.post(url, {"reaction": "report"})
+    client.post(url, {"reaction": "report"})
+    assert comment.flags.filter(flag=REPORT).count() == 1
+    page = html(client.get(parco["it"].url))
+    assert "Hai segnalato questo commento" in page.select_one(f"#c{comment.pk}").get_text()
+    assert client.post(url, {"reaction": "bogus"}).status_code == 404
+
+
+def test_hidden_comments_leave_the_page_but_stay_in_the_database(client, citizen, marco, parco):
+    parent = post_comment(page=parco["it"], user=citizen, text="testo offensivo")
+    reply = post_comment(page=parco["it"], user=marco, text="risposta educata", parent_id=parent.pk)
+    lonely = post_comment(page=parco["it"], user=marco, text="spam spam")
+    ParticipationComment.objects.filter(pk__in=[parent.pk, lonely.pk]).update(is_public=False)
+    body = client.get(parco["it"].url).content.decode()
+    assert "testo offensivo" not in body
+    assert "spam spam" not in body
+    assert "risposta educata" in body  # replies stay, under a placeholder
+    assert "nascosto dai moderatori" in body
+    assert ParticipationComment.objects.filter(pk=lonely.pk).exists()
+    assert ParticipationComment.objects.get(pk=reply.pk).is_public
+
+
+def test_editor_closes_a_thread(client, citizen, parco):
+    CommentThread.objects.create(page=parco["en"], state=CommentThread.CLOSED)  # stored on the canonical page
+    assert CommentThread.objects.get().page_id == parco["it"].pk
+    client.force_login(citizen)
+    page = html(client.get(parco["it"].url))
+    assert not page.select_one("form.comment-form")
+    assert "chiusi" in page.select_one("#comment-form").get_text()
+    response = post(client, "it", parco["it"], "ancora aperto?")
+    assert response.status_code == 400
+    assert not ParticipationComment.objects.filter(comment="ancora aperto?").exists()
+
+
+def test_thread_is_read_only_after_the_process_closes(client, citizen, parco, monkeypatch):
+    from consultations.models import ConsultationPage
+
+    monkeypatch.setattr(ConsultationPage, "is_open", property(lambda self: False))
+    client.force_login(citizen)
+    assert post(client, "it", parco["it"], "dopo la chiusura").status_code == 400
+    CommentThread.objects.create(page=parco["it"], state=CommentThread.OPEN)
+    assert post(client, "it", parco["it"], "riaperto a mano").status_code == 302
+
+
+def test_reply_notification_email_in_the_authors_language_and_opt_out(
+    client, citizen, marco, parco, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+
+    with translation.override("en"):
+        parent = post_comment(page=parco["en"], user=citizen, text="an idea in English")
+    client.force_login(marco)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, "it", parco["it"], "una risposta", parent=parent.pk)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [citizen.email]
+    assert "New reply" in message.subject  # the language the author wrote in
+    assert "una risposta" in message.body
+    assert "Marco B." in message.body
+    assert marco.email not in message.body
+
+    citizen.notify_replies = False
+    citizen.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, "it", parco["it"], "un'altra risposta", parent=parent.pk)
+    assert mail.outbox == []
+
+
+def test_page_query_count_does_not_grow_with_comments(client, citizen, marco, parco):
+    from django.core.cache import cache
+
+    post_comment(page=parco["it"], user=marco, text="il primo", notify=False)
+    client.force_login(citizen)
+    client.get(parco["it"].url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(parco["it"].url)
+    for number in range(30):
+        root = post_comment(page=parco["it"], user=citizen if number % 2 else marco, text=f"c{number}", notify=False)
+        post_comment(page=parco["en"], user=marco, text=f"r{number}", parent_id=root.pk, notify=False)
+        cache.clear()  # rate limits
+    client.get(parco["it"].url)  # warm the caches the loop cleared
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(parco["it"].url)
+    assert "r29" in response.content.decode()
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+# --- moderation in the Wagtail admin -------------------------------------------------------
+
+
+@pytest.fixture
+def moderator(client):
+    user = User.objects.create_user("moderatrice", "moderatrice@example.org", "x")
+    user.groups.add(Group.objects.get(name="Moderators"))
+    client.force_login(user)
+    return user
+
+
+def test_moderators_list_filter_and_bulk_hide(client, citizen, marco, parco, moderator):
+    reported = post_comment(page=parco["it"], user=citizen, text="segnalato")
+    calm = post_comment(page=parco["it"], user=citizen, text="tranquillo")
+    from django.utils import timezone
+    from django_comments.models import CommentFlag
+
+    CommentFlag.objects.create(comment=reported, user=marco, flag=REPORT, flag_date=timezone.now())
+    listing = reverse("wagtailsnippets_participation_participationcomment:list")
+    response = client.get(listing, {"flagged": "true"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "segnalato" in body and "tranquillo" not in body
+
+    dashboard = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "Reported comments" in dashboard or "Commenti segnalati" in dashboard
+
+    action = (
+        reverse("wagtail_bulk_action", args=("participation", "participationcomment", "hide"))
+        + f"?id={reported.pk}&id={calm.pk}"
+    )
+    assert client.get(action).status_code == 200
+    response = client.post(action)
+    assert response.status_code == 302
+    reported.refresh_from_db()
+    calm.refresh_from_db()
+    assert not reported.is_public and not calm.is_public
+    assert reported.moderated_by == moderator
+
+    restore = (
+        reverse("wagtail_bulk_action", args=("participation", "participationcomment", "restore")) + f"?id={calm.pk}"
+    )
+    client.post(restore)
+    calm.refresh_from_db()
+    assert calm.is_public
+    assert client.get(listing, {"hidden": "true"}).content.decode().count("segnalato") >= 1
+
+
+def test_nobody_adds_or_deletes_comments_in_the_admin(client, citizen, parco):
+    admin = User.objects.get(username="admin")
+    client.force_login(admin)
+    comment = post_comment(page=parco["it"], user=citizen, text="da non cancellare")
+    assert client.get(reverse("wagtailsnippets_participation_participationcomment:add")).status_code in (302, 403)
+    delete = reverse("wagtailsnippets_participation_participationcomment:delete", args=[comment.pk])
+    client.post(delete)
+    assert ParticipationComment.objects.filter(pk=comment.pk).exists()
+
+
+def test_citizens_cannot_reach_moderation(client, citizen):
+    client.force_login(citizen)
+    response = client.get(reverse("wagtailsnippets_participation_participationcomment:list"))
+    assert response.status_code in (302, 403)

@@ -1,0 +1,272 @@
+"""Polls: one vote per citizen per poll across languages, enforced in the database."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from participation.models import PollPage, PollVote, PollVoteChoice
+from participation.polls import VoteRejected, cast_vote, tally
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+@pytest.fixture
+def poll():
+    return {code: PollPage.objects.get(locale__language_code=code) for code in ("it", "en")}
+
+
+@pytest.fixture
+def marco(db):
+    return User.objects.get(email="marco.bianchi@example.org")
+
+
+def options(page):
+    return list(page.options.order_by("sort_order"))
+
+
+def vote(client, page, *option_ids):
+    return client.post(page.url + "vote/", {"options": [str(pk) for pk in option_ids]})
+
+
+def test_poll_translations_share_options_by_translation_key(poll):
+    italian, english = options(poll["it"]), options(poll["en"])
+    assert len(italian) == len(english) == 3
+    for it_option, en_option in zip(italian, english, strict=True):
+        assert it_option.translation_key == en_option.translation_key
+        assert it_option.label != en_option.label
+        assert en_option.locale.language_code == "en"
+
+
+def test_vote_in_english_and_change_in_italian_counts_once_in_one_tally(client, citizen, poll):
+    client.force_login(citizen)
+    response = vote(client, poll["en"], options(poll["en"])[0].pk)
+    assert response.status_code == 302
+    vote_row = PollVote.objects.get(user=citizen)
+    assert vote_row.poll_id == poll["it"].pk  # the canonical poll
+    assert vote_row.language == "en"
+    assert [c.option_id for c in vote_row.choices.all()] == [options(poll["it"])[0].pk]
+
+    assert vote(client, poll["it"], options(poll["it"])[2].pk).status_code == 302
+    assert PollVote.objects.filter(user=citizen).count() == 1
+    assert [c.option.label for c in PollVoteChoice.objects.filter(vote__user=citizen)] == [options(poll["it"])[2].label]
+
+    rows_it, voters_it = tally(poll["it"])
+    rows_en, voters_en = tally(poll["en"])
+    assert voters_it == voters_en == 1
+    assert [row["count"] for row in rows_it] == [row["count"] for row in rows_en] == [0, 0, 1]
+    assert rows_en[2]["option"].label == options(poll["en"])[2].label
+
+
+def test_two_citizens_on_two_languages_share_the_tally(client, citizen, marco, poll):
+    cast_vote(poll=poll["it"], user=citizen, option_ids=[options(poll["it"])[1].pk])
+    cast_vote(poll=poll["en"], user=marco, option_ids=[options(poll["en"])[1].pk])
+    rows, voters = tally(poll["en"])
+    assert voters == 2
+    assert rows[1]["count"] == 2 and rows[1]["percent"] == 100
+
+
+def test_the_database_refuses_a_second_vote_row(citizen, poll):
+    PollVote.objects.create(poll=poll["it"], user=citizen, language="it")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PollVote.objects.create(poll=poll["it"], user=citizen, language="en")
+
+
+@pytest.mark.parametrize(
+    ("shift_open", "shift_close", "message"),
+    [
+        (timedelta(hours=1), timedelta(days=2), "non è ancora iniziata"),
+        (-timedelta(days=2), -timedelta(hours=1), "chiusa"),
+    ],
+)
+def test_votes_outside_the_window_are_refused(client, citizen, poll, shift_open, shift_close, message):
+    now = timezone.now()
+    PollPage.objects.filter(translation_key=poll["it"].translation_key).update(
+        opens_at=now + shift_open, closes_at=now + shift_close
+    )
+    client.force_login(citizen)
+    response = vote(client, poll["it"], options(poll["it"])[0].pk)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not PollVote.objects.exists()
+
+
+def test_unknown_and_foreign_options_are_refused(client, citizen, poll):
+    client.force_login(citizen)
+    for bad in (["999999"], ["abc"], []):
+        response = client.post(poll["it"].url + "vote/", {"options": bad})
+        assert response.status_code == 400
+    # an English option id on the Italian page is not one of that page's options
+    response = vote(client, poll["it"], options(poll["en"])[0].pk)
+    assert response.status_code == 400
+    assert not PollVote.objects.exists()
+
+
+def test_too_many_choices_are_refused_and_the_selection_is_kept(client, citizen, poll):
+    client.force_login(citizen)
+    first, second = options(poll["it"])[:2]
+    response = vote(client, poll["it"], first.pk, second.pk)
+    assert response.status_code == 400
+    page = BeautifulSoup(response.content.decode(), "html.parser")
+    assert "Puoi scegliere una sola opzione" in page.select_one("#vote-errors").get_text()
+    assert page.select_one(f"#option-{first.pk}").has_attr("checked")
+    assert page.select_one(f"#option-{second.pk}").has_attr("checked")
+    assert not PollVote.objects.exists()
+
+
+def test_multiple_choice_up_to_the_maximum(client, citizen, poll):
+    PollPage.objects.filter(translation_key=poll["it"].translation_key).update(max_choices=2)
+    client.force_login(citizen)
+    first, second, third = options(poll["en"])
+    assert vote(client, poll["en"], first.pk, second.pk).status_code == 302
+    assert PollVoteChoice.objects.filter(vote__user=citizen).count() == 2
+    assert vote(client, poll["en"], first.pk, second.pk, third.pk).status_code == 400
+
+
+def test_unverified_and_anonymous_cannot_vote(client, poll):
+    response = vote(client, poll["it"], options(poll["it"])[0].pk)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    user = User.objects.create_user("nuova", "nuova@example.org", "x")
+    client.force_login(user)
+    response = vote(client, poll["it"], options(poll["it"])[0].pk)
+    assert response.status_code == 400
+    assert not PollVote.objects.exists()
+    with pytest.raises(VoteRejected):
+        cast_vote(poll=poll["it"], user=user, option_ids=[options(poll["it"])[0].pk])
+
+
+def results_shown(client, page):
+    return BeautifulSoup(client.get(page.url).content.decode(), "html.parser").select_one("#results table") is not None
+
+
+def test_results_visibility_rules(client, citizen, marco, poll):
+    keys = PollPage.objects.filter(translation_key=poll["it"].translation_key)
+    cast_vote(poll=poll["it"], user=marco, option_ids=[options(poll["it"])[0].pk])
+
+    keys.update(results_visibility=PollPage.RESULTS_AFTER_VOTE)
+    client.force_login(citizen)
+    assert not results_shown(client, poll["it"])
+    cast_vote(poll=poll["it"], user=citizen, option_ids=[options(poll["it"])[0].pk])
+    assert results_shown(client, poll["en"])
+
+    keys.update(results_visibility=PollPage.RESULTS_AFTER_CLOSE)
+    assert not results_shown(client, poll["it"])
+    now = timezone.now()
+    keys.update(opens_at=now - timedelta(days=5), closes_at=now - timedelta(minutes=1))
+    client.logout()
+    assert results_shown(client, poll["it"])
+
+    keys.update(results_visibility=PollPage.RESULTS_ALWAYS, closes_at=now + timedelta(days=1))
+    assert results_shown(client, poll["it"])
+
+
+def test_results_are_text_and_table_not_only_bars(client, citizen, marco, poll):
+    PollPage.objects.filter(translation_key=poll["it"].translation_key).update(results_visibility="always")
+    cast_vote(poll=poll["it"], user=citizen, option_ids=[options(poll["it"])[0].pk])
+    cast_vote(poll=poll["it"], user=marco, option_ids=[options(poll["it"])[1].pk])
+    page = BeautifulSoup(client.get(poll["en"].url).content.decode(), "html.parser")
+    rows = page.select("#results table tbody tr")
+    assert [row.th.get_text() for row in rows] == [o.label for o in options(poll["en"])]
+    assert [row.select("td")[0].get_text() for row in rows] == ["1", "1", "0"]
+    assert rows[0].select("td")[1].get_text() == "50.0%"
+    assert "50.0%" in page.select_one(".poll-results").get_text()
+
+
+def test_the_voters_choice_is_marked(client, citizen, poll):
+    cast_vote(poll=poll["it"], user=citizen, option_ids=[options(poll["it"])[1].pk])
+    client.force_login(citizen)
+    page = BeautifulSoup(client.get(poll["en"].url).content.decode(), "html.parser")
+    chosen = options(poll["en"])[1]
+    assert page.select_one(f"#option-{chosen.pk}").has_attr("checked")
+    assert "your choice" in page.select_one(f"label[for=option-{chosen.pk}]").get_text()
+    assert "Change my vote" in page.select_one("#vote button[type=submit]").get_text()
+
+
+def test_poll_page_query_count_does_not_grow_with_votes(client, citizen, poll):
+    PollPage.objects.filter(translation_key=poll["it"].translation_key).update(results_visibility="always")
+    client.force_login(citizen)
+    client.get(poll["it"].url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(poll["it"].url)
+    for number in range(40):
+        voter = User.objects.create_user(f"votante{number}", f"v{number}@example.org", "x")
+        vote_row = PollVote.objects.create(poll=poll["it"], user=voter, language="it")
+        PollVoteChoice.objects.create(vote=vote_row, option=options(poll["it"])[number % 3])
+    with CaptureQueriesContext(connection) as many:
+        client.get(poll["it"].url)
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_poll_admin_form_rules(client, poll):
+    from django.urls import reverse
+
+    client.force_login(User.objects.get(username="admin"))
+    page = poll["it"]
+    assert client.get(reverse("wagtailadmin_pages:edit", args=[page.pk])).status_code == 200
+    data = {
+        "title": page.title,
+        "slug": page.slug,
+        "intro": page.intro,
+        "question": page.question,
+        "opens_at": "2030-01-02 10:00",
+        "closes_at": "2030-01-01 10:00",
+        "max_choices": "5",
+        "results_visibility": "always",
+        "options-TOTAL_FORMS": "1",
+        "options-INITIAL_FORMS": "0",
+        "options-MIN_NUM_FORMS": "2",
+        "options-MAX_NUM_FORMS": "10",
+        "options-0-label": "Solo una",
+        "options-0-description": "",
+        "options-0-image": "",
+        "options-0-ORDER": "1",
+        "options-0-DELETE": "",
+        "options-0-id": "",
+    }
+    response = client.post(reverse("wagtailadmin_pages:edit", args=[page.pk]), data)
+    assert response.status_code == 200  # the form comes back with errors
+    body = response.content.decode()
+    assert "must close after it opens" in body or "deve chiudersi" in body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_double_votes_leave_one_row_and_no_error(django_db_serialized_rollback):
+    """Two requests from the same citizen at once (PostgreSQL: real concurrent transactions)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL for real concurrent transactions (set DATABASE_URL)")
+    from tests.conftest import seed
+
+    seed()
+    poll_page = PollPage.objects.get(locale__language_code="it")
+    english = PollPage.objects.get(locale__language_code="en")
+    citizen = User.objects.get(email="giulia.rossi@example.org")
+    choices = [options(poll_page)[0].pk, options(english)[1].pk]
+    pages = [poll_page, english]
+    errors = []
+    barrier = threading.Barrier(2)
+
+    def worker(index):
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            cast_vote(poll=pages[index], user=citizen, option_ids=[choices[index]])
+        except Exception as error:  # noqa: BLE001 - any error fails the test below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert PollVote.objects.filter(user=citizen).count() == 1
+    assert PollVoteChoice.objects.filter(vote__user=citizen).count() == 1
