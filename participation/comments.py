@@ -40,12 +40,12 @@ def thread_state(page):
     """(is_open, state) for the thread of `page` (any translation)."""
     page = canonical(page)
     state = CommentThread.objects.filter(page=page).values_list("state", flat=True).first() or CommentThread.AUTO
+    consultation = ConsultationPage.objects.ancestor_of(page, inclusive=True).last()
+    if consultation is None:  # threads belong to participatory processes and the pages under them
+        return False, state
     if state == CommentThread.OPEN:
         return True, state
-    if state == CommentThread.CLOSED:
-        return False, state
-    consultation = ConsultationPage.objects.ancestor_of(page, inclusive=True).last()
-    return (consultation.is_open if consultation else True), state
+    return (state == CommentThread.AUTO and consultation.is_open), state
 
 
 def post_comment(*, page, user, text, parent_id=None, ip_address=None, notify=True):

@@ -298,3 +298,25 @@ def test_citizens_cannot_reach_moderation(client, citizen):
     client.force_login(citizen)
     response = client.get(reverse("wagtailsnippets_participation_participationcomment:list"))
     assert response.status_code in (302, 403)
+
+
+def test_comments_only_on_participation_pages(client, citizen, site_tree):
+    client.force_login(citizen)
+    home = site_tree["home"]["it"]
+    response = post(client, "it", home, "sulla home?")
+    assert response.status_code == 400
+    assert not ParticipationComment.objects.filter(comment="sulla home?").exists()
+
+
+def test_profile_turns_reply_emails_off(client, citizen):
+    client.force_login(citizen)
+    page = html(client.get("/it/accounts/profile/"))
+    assert page.select_one("#id_notify_replies").has_attr("checked")
+    response = client.post("/it/accounts/profile/", {"display_name": "Giulia R."})
+    assert response.status_code == 302
+    citizen.refresh_from_db()
+    assert citizen.notify_replies is False
+    response = client.post("/en/accounts/profile/", {"display_name": "me@example.org"})
+    assert response.status_code == 200
+    assert "cannot contain an email address" in response.content.decode()
+    assert 'value="me@example.org"' in response.content.decode()

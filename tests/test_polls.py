@@ -270,3 +270,40 @@ def test_concurrent_double_votes_leave_one_row_and_no_error(django_db_serialized
     assert errors == []
     assert PollVote.objects.filter(user=citizen).count() == 1
     assert PollVoteChoice.objects.filter(vote__user=citizen).count() == 1
+
+
+def test_translating_a_new_poll_with_wagtail_localize_keeps_one_tally(client, citizen, marco, poll):
+    from django.urls import reverse
+    from wagtail.models import Locale
+
+    from participation.models import PollOption
+
+    parent = poll["it"].get_parent()
+    now = timezone.now()
+    new_poll = PollPage(
+        title="Orari del parco",
+        slug="orari",
+        question="Quando aprire?",
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=1),
+        results_visibility="always",
+    )
+    new_poll.options.add(PollOption(label="Alle 7", sort_order=0))
+    new_poll.options.add(PollOption(label="Alle 8", sort_order=1))
+    parent.add_child(instance=new_poll)
+    new_poll.save_revision().publish()
+
+    client.force_login(User.objects.get(username="admin"))
+    english = Locale.objects.get(language_code="en")
+    response = client.post(
+        reverse("wagtail_localize:submit_page_translation", args=[new_poll.pk]), {"locales": [english.pk]}
+    )
+    assert response.status_code == 302
+    translated = PollPage.objects.get(translation_key=new_poll.translation_key, locale=english)
+    translated.save_revision().publish()
+    assert [o.translation_key for o in options(translated)] == [o.translation_key for o in options(new_poll)]
+
+    cast_vote(poll=translated, user=citizen, option_ids=[options(translated)[1].pk])
+    cast_vote(poll=new_poll, user=marco, option_ids=[options(new_poll)[1].pk])
+    rows, voters = tally(new_poll)
+    assert voters == 2 and rows[1]["count"] == 2
