@@ -78,7 +78,7 @@ class CommentViewSet(SnippetViewSet):
     menu_label = _("Comments")
     menu_name = "citizen-comments"
     list_display = [
-        Column("excerpt", label=_("Comment"), accessor="__str__"),
+        "__str__",
         Column("page", label=_("Page")),
         Column("language", label=_("Language"), accessor="get_language_display"),
         Column("submit_date", label=_("Date")),
@@ -158,6 +158,9 @@ class _ModerationBulkAction(SnippetBulkAction):
     def get_execution_context(self):
         return {**super().get_execution_context(), "user": self.request.user}
 
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return self.success_message(num_parent_objects) % {"count": num_parent_objects}
+
 
 @hooks.register("register_bulk_action")
 class HideCommentsBulkAction(_ModerationBulkAction):
@@ -167,10 +170,9 @@ class HideCommentsBulkAction(_ModerationBulkAction):
     action_priority = 10
     visible = False
 
-    def get_success_message(self, num_parent_objects, num_child_objects):
-        return ngettext("%(count)d comment hidden.", "%(count)d comments hidden.", num_parent_objects) % {
-            "count": num_parent_objects
-        }
+    @staticmethod
+    def success_message(count):
+        return ngettext("%(count)d comment hidden.", "%(count)d comments hidden.", count)
 
 
 @hooks.register("register_bulk_action")
@@ -181,10 +183,9 @@ class RestoreCommentsBulkAction(_ModerationBulkAction):
     action_priority = 20
     visible = True
 
-    def get_success_message(self, num_parent_objects, num_child_objects):
-        return ngettext("%(count)d comment restored.", "%(count)d comments restored.", num_parent_objects) % {
-            "count": num_parent_objects
-        }
+    @staticmethod
+    def success_message(count):
+        return ngettext("%(count)d comment restored.", "%(count)d comments restored.", count)
 
 
 # --- dashboard ------------------------------------------------------------------------------
