@@ -9,8 +9,9 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sites.models import Site
 from django.core.mail import send_mail
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -142,17 +143,45 @@ class Node:
         return not self.hidden or bool(self.children)
 
 
-def thread_tree(page, user=None):
-    """The visible tree of a page's thread in a fixed number of queries, however many comments."""
+def visible_threads(target):
+    """Top-level comments of a canonical page whose thread shows something: newest thread first."""
+    visible_reply = ParticipationComment.objects.filter(
+        thread_id=OuterRef("thread_id"), level__gt=0, is_public=True, is_removed=False
+    )
+    return (
+        ParticipationComment.objects.filter(page=target, level=0)
+        .filter(Q(is_public=True, is_removed=False) | Exists(visible_reply))
+        .order_by("-thread_id")
+    )
+
+
+def thread_page_number(comment):
+    """Which page of its thread list a comment is on (for the redirect after posting)."""
+    newer = visible_threads(comment.page_id).filter(thread_id__gt=comment.thread_id).count()
+    return newer // settings.COMMENTS_THREADS_PER_PAGE + 1
+
+
+def thread_tree(page, user=None, page_number=1):
+    """One page of a thread's visible tree, in a fixed number of queries however many comments.
+
+    Returns (nodes, visible comment count, paginator page of threads).
+    """
     target = canonical(page)
-    comments = list(
-        ParticipationComment.objects.filter(page=target)
-        .select_related("user")
-        .annotate(
-            likes=Count("flags", filter=Q(flags__flag=LIKE)),
-            dislikes=Count("flags", filter=Q(flags__flag=DISLIKE)),
+    threads = Paginator(visible_threads(target).values_list("thread_id", flat=True), settings.COMMENTS_THREADS_PER_PAGE)
+    threads_page = threads.get_page(page_number)
+    thread_ids = list(threads_page.object_list)
+    comments = (
+        list(
+            ParticipationComment.objects.filter(page=target, thread_id__in=thread_ids)
+            .select_related("user")
+            .annotate(
+                likes=Count("flags", filter=Q(flags__flag=LIKE)),
+                dislikes=Count("flags", filter=Q(flags__flag=DISLIKE)),
+            )
+            .order_by("-thread_id", "order")
         )
-        .order_by("thread_id", "order")
+        if thread_ids
+        else []
     )
     mine = {}
     if user is not None and user.is_authenticated and comments:
@@ -171,5 +200,5 @@ def thread_tree(page, user=None):
         else:
             nodes[comment.parent_id].children.append(node)
     visible = [root for root in roots if root.prune()]
-    count = sum(1 for comment in comments if not comment.is_hidden)
-    return visible, count
+    count = ParticipationComment.objects.filter(page=target, is_public=True, is_removed=False).count()
+    return visible, count, threads_page

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
-from .comments import REACTIONS, CommentRejected, has_verified_email, post_comment, react
+from .comments import REACTIONS, CommentRejected, has_verified_email, post_comment, react, thread_page_number
 from .forms import CommentForm
 from .models import ParticipationComment
 from .ratelimit import allow
@@ -51,7 +51,8 @@ def post(request):
         form.add_error(None, str(rejection))
         return _render_page_with_form(request, page, form)
     messages.success(request, _("Thank you: your comment has been published."))
-    return HttpResponseRedirect(f"{page.url}#c{comment.pk}")
+    number = thread_page_number(comment)
+    return HttpResponseRedirect(f"{page.url}{f'?comments={number}' if number > 1 else ''}#c{comment.pk}")
 
 
 @require_POST

@@ -320,3 +320,25 @@ def test_profile_turns_reply_emails_off(client, citizen):
     assert response.status_code == 200
     assert "cannot contain an email address" in response.content.decode()
     assert 'value="me@example.org"' in response.content.decode()
+
+
+def test_long_discussions_are_paginated_by_thread(client, citizen, marco, parco, settings):
+    from django.core.cache import cache
+
+    settings.COMMENTS_THREADS_PER_PAGE = 5
+    roots = []
+    for number in range(7):
+        roots.append(post_comment(page=parco["it"], user=marco, text=f"filo {number}", notify=False))
+        cache.clear()
+    first_page = html(client.get(parco["it"].url)).select_one("#comments")
+    assert "filo 6" in first_page.get_text() and "filo 1" not in first_page.get_text()
+    older = first_page.select_one("nav a[href='?comments=2#comments']")
+    assert older is not None
+    second_page = html(client.get(parco["it"].url + "?comments=2")).select_one("#comments")
+    assert "filo 1" in second_page.get_text() and "filo 6" not in second_page.get_text()
+    assert client.get(parco["it"].url + "?comments=abc").status_code == 200
+
+    client.force_login(citizen)
+    response = post(client, "it", parco["it"], "risposta al filo 1", parent=roots[1].pk)
+    reply = ParticipationComment.objects.get(comment="risposta al filo 1")
+    assert response["Location"] == f"{parco['it'].url}?comments=2#c{reply.pk}"

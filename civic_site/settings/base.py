@@ -247,6 +247,8 @@ COMMENTS_XTD_THREADED_EMAILS = False
 COMMENTS_XTD_APP_MODEL_OPTIONS = {
     "default": {"who_can_post": "users", "allow_flagging": True, "allow_feedback": True, "show_feedback": True},
 }
+# Threads (a comment and its replies) per page of discussion, newest first.
+COMMENTS_THREADS_PER_PAGE = 20
 # At most this many comments per citizen in this many seconds.
 COMMENTS_RATE_LIMIT = (5, 10 * 60)
 

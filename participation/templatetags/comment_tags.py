@@ -16,7 +16,7 @@ def comment_thread(context, page):
     if page.pk is None:  # previewing a page that was never saved: no thread yet
         return {"page": page, "preview_without_thread": True}
     user = request.user
-    nodes, count = thread_tree(page, user)
+    nodes, count, threads_page = thread_tree(page, user, request.GET.get("comments"))
     is_open, _state = thread_state(page)
     can_post = is_open and has_verified_email(user)
     bound = context.get("comment_form")
@@ -33,6 +33,7 @@ def comment_thread(context, page):
         "page": page,
         "nodes": nodes,
         "count": count,
+        "threads_page": threads_page,
         "is_open": is_open,
         "can_post": can_post,
         "form": main_form,

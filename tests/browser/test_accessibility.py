@@ -133,3 +133,34 @@ def test_no_third_party_requests(demo_site, page):
     page.goto(f"{demo_site.url}/it/")
     page.wait_for_load_state("networkidle")
     assert hosts == {demo_site.url.split("/")[2]}
+
+
+def test_error_states_are_accessible_and_keep_the_text(demo_site, page):
+    """Rejected comment and vote: messages linked to the fields, the citizen's input kept, axe clean."""
+    from consultations.models import ConsultationPage
+    from participation.models import PollPage
+
+    axe = Axe()
+    log_in(page, demo_site.url)
+    consultation = ConsultationPage.objects.live().get(locale__language_code="it", slug="parco-dora")
+    page.goto(demo_site.url + consultation.url)
+    # The browser's maxlength stops overlong text (the server check is in test_comments); an empty
+    # comment reaches the server and comes back with the message linked to the field.
+    page.locator("#comment-comment").fill("   ")
+    with page.expect_navigation():
+        page.locator("#comment-form button[type=submit]").click()
+    textarea = page.locator("#comment-comment")
+    assert "obbligatorio" in page.locator("#comment-comment-error").inner_text()
+    assert textarea.get_attribute("aria-invalid") == "true"
+    assert "comment-comment-error" in textarea.get_attribute("aria-describedby")
+    blocking = [v for v in axe.run(page).response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, format_violations(blocking)
+
+    poll = PollPage.objects.live().get(locale__language_code="en")
+    page.goto(demo_site.url + poll.url)
+    with page.expect_navigation():
+        page.locator("#vote button[type=submit]").click()
+    assert "Choose an option" in page.locator("#vote-errors").inner_text()
+    assert page.locator("#vote fieldset").get_attribute("aria-describedby") == "vote-errors"
+    blocking = [v for v in axe.run(page).response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, format_violations(blocking)
