@@ -79,6 +79,8 @@ def results_visible(poll, has_voted):
 def tally(poll):
     """[(displayed option, count, percent of voters)] and the number of voters, in two queries."""
     target = canonical(poll)
+    if target.pk is None:  # previewing a poll that was never saved
+        return [{"option": option, "count": 0, "percent": 0} for option in poll.options.all()], 0
     counts = dict(
         PollVoteChoice.objects.filter(vote__poll=target)
         .values_list("option__translation_key")
@@ -97,14 +99,17 @@ def poll_context(poll, request, form_errors=None, submitted=None):
     user = request.user
     target = canonical(poll)
     my_keys = set()
-    if user.is_authenticated:
+    if user.is_authenticated and target.pk is not None:
         my_keys = set(
             PollVoteChoice.objects.filter(vote__poll=target, vote__user=user).values_list(
                 "option__translation_key", flat=True
             )
         )
     has_voted = bool(my_keys)
-    options = list(poll.options.select_related("image").prefetch_related("image__renditions"))
+    if getattr(request, "is_preview", False):  # the editor's unsaved options, in memory
+        options = list(poll.options.all())
+    else:
+        options = list(poll.options.select_related("image").prefetch_related("image__renditions"))
     selected = set(submitted) if submitted is not None else {o.pk for o in options if o.translation_key in my_keys}
     context = {
         "options": options,

@@ -307,3 +307,105 @@ def test_translating_a_new_poll_with_wagtail_localize_keeps_one_tally(client, ci
     cast_vote(poll=new_poll, user=marco, option_ids=[options(new_poll)[1].pk])
     rows, voters = tally(new_poll)
     assert voters == 2 and rows[1]["count"] == 2
+
+
+def test_admin_previews_and_publishes_a_new_poll(client, site_tree):
+    from django.urls import reverse
+
+    client.force_login(User.objects.get(username="admin"))
+    parent = site_tree["consultations"]["it"][1]
+    data = {
+        "title": "Quale orario?",
+        "slug": "quale-orario",
+        "intro": "",
+        "question": "Quale orario preferisci?",
+        "opens_at": "2026-01-01 09:00",
+        "closes_at": "2040-01-01 09:00",
+        "max_choices": "1",
+        "results_visibility": "always",
+        "options-TOTAL_FORMS": "2",
+        "options-INITIAL_FORMS": "0",
+        "options-MIN_NUM_FORMS": "2",
+        "options-MAX_NUM_FORMS": "10",
+    }
+    for index, label in enumerate(["Mattina", "Sera"]):
+        data.update(
+            {
+                f"options-{index}-label": label,
+                f"options-{index}-description": "",
+                f"options-{index}-image": "",
+                f"options-{index}-ORDER": str(index + 1),
+                f"options-{index}-DELETE": "",
+                f"options-{index}-id": "",
+            }
+        )
+    add = reverse("wagtailadmin_pages:add", args=["participation", "pollpage", parent.pk])
+    assert client.get(add).status_code == 200
+    preview = reverse("wagtailadmin_pages:preview_on_add", args=["participation", "pollpage", parent.pk])
+    assert client.post(preview, data).json()["is_valid"]
+    response = client.get(preview)  # an unsaved poll: no votes or thread to query
+    assert response.status_code == 200
+    assert "Sera" in response.content.decode()
+
+    only_one = {**data, "options-TOTAL_FORMS": "1"}
+    assert client.post(add, {**only_one, "action-publish": "action-publish"}).status_code == 200
+    assert client.post(add, {**data, "action-publish": "action-publish"}).status_code == 302
+    created = PollPage.objects.get(slug="quale-orario")
+    assert created.live and [o.label for o in options(created)] == ["Mattina", "Sera"]
+
+
+def edit_form_data(page, label_changes=None, delete=()):
+    """The admin edit form's POST data for an existing poll, optionally renaming or deleting options."""
+    current = options(page)
+    data = {
+        "title": page.title,
+        "slug": page.slug,
+        "intro": page.intro,
+        "question": page.question,
+        "opens_at": "2026-01-01 09:00",
+        "closes_at": "2040-01-01 09:00",
+        "max_choices": "1",
+        "results_visibility": "always",
+        "options-TOTAL_FORMS": str(len(current)),
+        "options-INITIAL_FORMS": str(len(current)),
+        "options-MIN_NUM_FORMS": "2",
+        "options-MAX_NUM_FORMS": "10",
+    }
+    for index, option in enumerate(current):
+        data.update(
+            {
+                f"options-{index}-label": (label_changes or {}).get(index, option.label),
+                f"options-{index}-description": option.description,
+                f"options-{index}-image": option.image_id or "",
+                f"options-{index}-ORDER": str(index + 1),
+                f"options-{index}-DELETE": "1" if index in delete else "",
+                f"options-{index}-id": str(option.pk),
+            }
+        )
+    return data
+
+
+def test_admin_preview_of_an_edited_poll_shows_the_unsaved_options(client, poll):
+    from django.urls import reverse
+
+    client.force_login(User.objects.get(username="admin"))
+    page = poll["it"]
+    preview = reverse("wagtailadmin_pages:preview_on_edit", args=[page.pk])
+    assert client.post(preview, edit_form_data(page, {0: "Prato rinominato"})).json()["is_valid"]
+    assert "Prato rinominato" in client.get(preview).content.decode()
+
+
+def test_an_option_with_votes_cannot_be_removed(client, citizen, poll):
+    from django.urls import reverse
+
+    cast_vote(poll=poll["it"], user=citizen, option_ids=[options(poll["it"])[0].pk])
+    client.force_login(User.objects.get(username="admin"))
+    edit = reverse("wagtailadmin_pages:edit", args=[poll["it"].pk])
+    response = client.post(edit, {**edit_form_data(poll["it"], delete=[0]), "action-publish": "action-publish"})
+    assert response.status_code == 200
+    assert "already has votes" in response.content.decode() or "ha già ricevuto voti" in response.content.decode()
+    assert len(options(poll["it"])) == 3
+    # an option nobody chose can go
+    response = client.post(edit, {**edit_form_data(poll["it"], delete=[2]), "action-publish": "action-publish"})
+    assert response.status_code == 302
+    assert len(options(PollPage.objects.get(pk=poll["it"].pk))) == 2
