@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TEST_SETTINGS := civic_site.settings.test
 
-.PHONY: run test install lint check migrate seed messages clean
+.PHONY: run test install lint check migrate seed messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ check: install
 
 test: lint check
 	$(BIN)/python -m pytest
+
+# Page time and query count as comments and votes grow (not part of make test).
+bench: install
+	$(BIN)/python benchmarks/pages.py
 
 # Regenerate translation catalogues (needs GNU gettext; the .po/.mo files are committed).
 messages: install
