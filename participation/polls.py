@@ -96,6 +96,7 @@ def tally(poll):
 
 
 def poll_context(poll, request, form_errors=None, submitted=None):
+    """What the poll template needs. Rules (dates, limits, results) are the canonical poll's."""
     user = request.user
     target = canonical(poll)
     my_keys = set()
@@ -112,12 +113,13 @@ def poll_context(poll, request, form_errors=None, submitted=None):
         options = list(poll.options.select_related("image").prefetch_related("image__renditions"))
     selected = set(submitted) if submitted is not None else {o.pk for o in options if o.translation_key in my_keys}
     context = {
+        "rules": target,
         "options": options,
         "selected_ids": selected,
         "has_voted": has_voted,
-        "can_vote": poll.is_open and user.is_authenticated and has_verified_email(user),
+        "can_vote": target.is_open and user.is_authenticated and has_verified_email(user),
         "vote_errors": form_errors or [],
-        "show_results": results_visible(poll, has_voted),
+        "show_results": results_visible(target, has_voted),
     }
     if context["show_results"]:
         context["results"], context["voters"] = tally(poll)
@@ -135,12 +137,8 @@ def vote_view(poll, request):
             raise VoteRejected(_("Too many attempts in a short time. Please wait a few minutes and try again."))
         cast_vote(poll=poll, user=request.user, option_ids=submitted)
     except VoteRejected as rejection:
-        context = poll.get_context(request)
-        chosen = set()
-        for value in submitted:
-            if value.isdigit():
-                chosen.add(int(value))
-        context.update(poll_context(poll, request, form_errors=[str(rejection)], submitted=chosen))
+        chosen = {int(value) for value in submitted if value.isdigit()}
+        context = poll.get_context(request, vote_errors=[str(rejection)], submitted=chosen)
         return TemplateResponse(request, poll.get_template(request), context, status=400)
     messages.success(request, _("Thank you: your vote has been recorded. You can change it while the poll is open."))
     return HttpResponseRedirect(poll.url + "#vote")

@@ -93,11 +93,11 @@ class PollPage(RoutablePageMixin, Page):
     def is_multiple_choice(self):
         return self.max_choices > 1
 
-    def get_context(self, request, *args, **kwargs):
+    def get_context(self, request, *args, vote_errors=None, submitted=None, **kwargs):
         from participation.polls import poll_context
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(poll_context(self, request))
+        context.update(poll_context(self, request, form_errors=vote_errors, submitted=submitted))
         return context
 
     @path("")

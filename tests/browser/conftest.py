@@ -50,11 +50,11 @@ def page(browser):
 
 
 @pytest.fixture
-def demo_site(live_server, transactional_db, django_db_serialized_rollback):
+def demo_site(live_server, transactional_db):
     """The live server's database holds the demo site.
 
-    Transactional tests flush the database afterwards; serialized rollback restores what the
-    migrations created (locales, root page, collection, permissions) and seed_demo adds the rest.
+    Transactional tests flush the database afterwards, taking with it what the migrations
+    created (locales, root page, collection, admin permissions): seed_demo recreates all of it.
     """
     from home.models import HomePage
 
