@@ -92,7 +92,7 @@ class Command(BaseCommand):
             root = self.ensure_root()
             self.collection = Collection.get_first_root_node() or Collection.add_root(name="Root")
             self.images = self.ensure_images(content["images"])
-            homes = self.ensure_homes(root, content["home"])
+            homes = self.ensure_translated_children({code: root for code in LANGUAGES}, HomePage, [content["home"]])[0]
             self.ensure_site(homes["it"])
             index = self.ensure_translated_children(homes, ConsultationIndexPage, [content["consultation_index"]])[0]
             consultations = self.ensure_translated_children(index, ConsultationPage, content["consultations"])
@@ -144,21 +144,6 @@ class Command(BaseCommand):
             fields["image"] = self.images[image_name]["image"]
             fields["image_alt"] = self.images[image_name]["title"][data.get("_lang", "it")]
         return fields
-
-    def ensure_homes(self, root, data):
-        homes = {}
-        translation_key = None
-        for code in LANGUAGES:
-            page = HomePage.objects.filter(locale=self.locales[code]).first()
-            if page is None:
-                fields = self.page_fields(HomePage, {**data[code], "_lang": code}, data)
-                page = HomePage(locale=self.locales[code], **fields)
-                if translation_key:
-                    page.translation_key = translation_key
-                page = self.publish(root, page)
-            translation_key = page.translation_key
-            homes[code] = page
-        return homes
 
     def ensure_translated_children(self, parents, model, items):
         """For each item, its Italian page under parents['it'] and English one under parents['en']."""
