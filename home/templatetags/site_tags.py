@@ -12,8 +12,11 @@ register = template.Library()
 
 
 def _localized_home(request):
-    site = Site.find_for_request(request)
-    return site.root_page.localized if site else None
+    """The home page in the request's language, looked up once per request (header, menu, footer)."""
+    if not hasattr(request, "_localized_home"):
+        site = Site.find_for_request(request)
+        request._localized_home = site.root_page.localized if site else None
+    return request._localized_home
 
 
 @register.inclusion_tag("includes/language_switcher.html", takes_context=True)
