@@ -1,4 +1,14 @@
-from .comments import CommentThread, ParticipationComment
+from .comments import CommentReaction, CommentReport, CommentThread, ModerationReason, ParticipationComment
 from .polls import PollOption, PollPage, PollVote, PollVoteChoice
 
-__all__ = ["CommentThread", "ParticipationComment", "PollOption", "PollPage", "PollVote", "PollVoteChoice"]
+__all__ = [
+    "CommentReaction",
+    "CommentReport",
+    "CommentThread",
+    "ModerationReason",
+    "ParticipationComment",
+    "PollOption",
+    "PollPage",
+    "PollVote",
+    "PollVoteChoice",
+]
