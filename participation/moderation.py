@@ -5,6 +5,8 @@ audit log (ModelLogEntry: "participation.comment.hide", ".restore", ".dismiss_re
 the admin's history and site history reports. The admin's bulk actions (wagtail_hooks.py) call these.
 """
 
+import uuid
+
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.mail import send_mail
@@ -12,7 +14,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from wagtail.log_actions import log
+from wagtail.log_actions import log as wagtail_log
 
 from .models import CommentReport, ModerationReason, ParticipationComment
 
@@ -21,6 +23,12 @@ HIDE, RESTORE, DISMISS = (
     "participation.comment.restore",
     "participation.comment.dismiss_reports",
 )
+
+
+def log(*, instance, action, user, data):
+    """One audit log entry per comment. Each gets its own uuid: Wagtail's history view shows only the
+    latest entry of a (uuid, action) pair, so entries sharing the request's uuid would hide each other."""
+    return wagtail_log(instance=instance, action=action, user=user, data=data, uuid=uuid.uuid4())
 
 
 def open_reports():
