@@ -1,7 +1,7 @@
 """Moderation in the Wagtail admin: citizens' comments and comment threads."""
 
 import django_filters
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -77,6 +77,7 @@ class CommentViewSet(SnippetViewSet):
         Column("language", label=_("Language"), accessor="get_language_display"),
         Column("submit_date", label=_("Date")),
         Column("open_reports", label=_("Open reports"), sort_key="open_reports"),
+        Column("open_report_reasons", label=_("Reasons")),
         StatusColumn("status", label=_("Status")),
     ]
     filterset_class = CommentFilterSet
@@ -88,6 +89,7 @@ class CommentViewSet(SnippetViewSet):
     inspect_view_fields = [
         "comment",
         "page",
+        "open_report_reasons",
         "user_name",
         "language",
         "submit_date",
@@ -105,8 +107,10 @@ class CommentViewSet(SnippetViewSet):
     ]
 
     def get_queryset(self, request):
-        return ParticipationComment.objects.select_related("page", "user").annotate(
-            open_reports=Count("reports", filter=Q(reports__reviewed_at__isnull=True))
+        return (
+            ParticipationComment.objects.select_related("page", "user")
+            .annotate(open_reports=Count("reports", filter=Q(reports__reviewed_at__isnull=True)))
+            .prefetch_related(Prefetch("reports", queryset=moderation.open_reports(), to_attr="open_report_list"))
         )
 
 

@@ -118,6 +118,19 @@ def test_dismissing_reports_keeps_the_comment_and_brings_the_counter_to_zero(cli
     assert dashboard_count(client) == 1
 
 
+def test_moderators_see_why_citizens_reported(client, citizen, marco, parco, moderator):
+    comment = post_comment(page=parco["it"], user=citizen, text="pubblicità")
+    report(comment=comment, user=marco, reason="spam")
+    other = User.objects.create_user("terza", "terza@example.org", "x")
+    CommentReport.objects.create(comment=comment, user=other, reason="other", text="link a un negozio")
+    client.force_login(moderator)
+    listing = client.get(reverse("wagtailsnippets_participation_participationcomment:list"), {"flagged": "true"})
+    row = html(listing).find(string=lambda text: "pubblicità" in text).find_parent("tr").get_text(" ", strip=True)
+    assert "Spam or advertising (1)" in row and "Other (1)" in row and "link a un negozio" in row
+    inspect = client.get(reverse("wagtailsnippets_participation_participationcomment:inspect", args=[comment.pk]))
+    assert "link a un negozio" in inspect.content.decode()
+
+
 def cache_clear():
     from django.core.cache import cache
 

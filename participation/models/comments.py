@@ -1,3 +1,5 @@
+from collections import Counter
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +67,22 @@ class ParticipationComment(XtdComment):
     @property
     def is_hidden(self):
         return not self.is_public or self.is_removed
+
+    def open_report_reasons(self):
+        """Why citizens reported this comment (open reports only): each reason with its count, then the texts.
+
+        Uses `open_report_list` when the queryset prefetched it (the moderation listing), so the listing
+        does not query once per row.
+        """
+        reports = getattr(self, "open_report_list", None)
+        if reports is None:
+            reports = list(self.reports.filter(reviewed_at__isnull=True))
+        counts = Counter(report.get_reason_display() for report in reports)
+        parts = [f"{reason} ({count})" for reason, count in counts.most_common()]
+        parts += [f"“{report.text}”" for report in reports if report.text]
+        return "; ".join(parts) or "-"
+
+    open_report_reasons.short_description = _("Why citizens reported it")
 
     def get_absolute_url(self, anchor_pattern="#c%(id)s"):
         page = self.page.localized if self.page_id else None
