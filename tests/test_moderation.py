@@ -198,6 +198,11 @@ def test_restore_is_logged(client, citizen, parco, moderator):
         ("participation.comment.hide", moderator.pk),
         ("participation.comment.restore", moderator.pk),
     ]
+    # Moderators find the actions in the site history report too (who, when, what).
+    history = client.get(reverse("wagtailadmin_reports:site_history_results"))
+    assert history.status_code == 200
+    body = history.content.decode()
+    assert "Hidden: Spam or advertising" in body and "Restored" in body and "moderatrice" in body
 
 
 def test_moderation_log_actions_are_registered():
