@@ -45,7 +45,7 @@ def hide(comments, user, *, reason, note=""):
     now = timezone.now()
     ids = [comment.pk for comment in comments if not comment.is_hidden]
     with transaction.atomic():
-        targets = list(ParticipationComment.objects.select_for_update().filter(pk__in=ids, is_public=True))
+        targets = list(ParticipationComment.objects.select_for_update(of=("self",)).filter(pk__in=ids, is_public=True))
         ParticipationComment.objects.filter(pk__in=[comment.pk for comment in targets]).update(
             is_public=False, moderated_by=user, moderated_at=now, hidden_reason=reason, hidden_note=note
         )
@@ -67,7 +67,7 @@ def restore(comments, user):
     now = timezone.now()
     with transaction.atomic():
         targets = list(
-            ParticipationComment.objects.select_for_update().filter(
+            ParticipationComment.objects.select_for_update(of=("self",)).filter(
                 pk__in=[comment.pk for comment in comments], is_public=False
             )
         )

@@ -2,45 +2,50 @@
 reactions follow the rules of posting and exclude each other in the database."""
 
 import importlib
+import os
+import threading
 
 import pytest
 from bs4 import BeautifulSoup
 from django.apps import apps
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from wagtail.models import ModelLogEntry, PageViewRestriction
 from wagtail.users.models import UserProfile
 
 from participation import comments as comment_service
-from participation.comments import ReactionRejected, post_comment, react, report
+from participation.comments import ReactionRejected, react, report
 from participation.models import CommentReaction, CommentReport, CommentThread, ParticipationComment
+from tests.factories import CommentFactory, ModeratorFactory, UserFactory, build_tree
 
 pytestmark = pytest.mark.django_db
-User = get_user_model()
 
 
 # --- data -----------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def parco(site_tree):
-    return {code: site_tree["consultations"][code][0] for code in ("it", "en")}
+def parco(tree):
+    """The open process, in Italian (the canonical page of the thread) and English."""
+    return tree["consultation"]
+
+
+@pytest.fixture
+def citizen(db):
+    return UserFactory(display_name="Giulia R.")
 
 
 @pytest.fixture
 def marco(db):
-    return User.objects.get(email="marco.bianchi@example.org")
+    return UserFactory(display_name="Marco B.")
 
 
 @pytest.fixture
 def moderator(db):
-    user = User.objects.create_user("moderatrice", "moderatrice@example.org", "x")
-    user.groups.add(Group.objects.get(name="Moderators"))
+    user = ModeratorFactory(username="moderatrice")
     profile = UserProfile.get_for_user(user)
     profile.preferred_language = "en"  # the admin in English, so the assertions read the source strings
     profile.save()
@@ -65,7 +70,7 @@ def dashboard_count(client):
 
 
 def test_hide_and_restore_confirmations_show_their_own_wording(client, citizen, parco, moderator):
-    comment = post_comment(page=parco["it"], user=citizen, text="da moderare")
+    comment = CommentFactory(page=parco["it"], user=citizen, text="da moderare")
     client.force_login(moderator)
 
     hide = html(client.get(bulk_url("hide", comment)))
@@ -91,7 +96,7 @@ def test_hide_and_restore_confirmations_show_their_own_wording(client, citizen, 
 
 
 def test_dismissing_reports_keeps_the_comment_and_brings_the_counter_to_zero(client, citizen, marco, parco, moderator):
-    comment = post_comment(page=parco["it"], user=citizen, text="opinione forte ma lecita")
+    comment = CommentFactory(page=parco["it"], user=citizen, text="opinione forte ma lecita")
     report(comment=comment, user=marco, reason="offensive")
     client.force_login(moderator)
     assert dashboard_count(client) == 1
@@ -119,9 +124,9 @@ def test_dismissing_reports_keeps_the_comment_and_brings_the_counter_to_zero(cli
 
 
 def test_moderators_see_why_citizens_reported(client, citizen, marco, parco, moderator):
-    comment = post_comment(page=parco["it"], user=citizen, text="pubblicità")
+    comment = CommentFactory(page=parco["it"], user=citizen, text="pubblicità")
     report(comment=comment, user=marco, reason="spam")
-    other = User.objects.create_user("terza", "terza@example.org", "x")
+    other = UserFactory()
     CommentReport.objects.create(comment=comment, user=other, reason="other", text="link a un negozio")
     client.force_login(moderator)
     listing = client.get(reverse("wagtailsnippets_participation_participationcomment:list"), {"flagged": "true"})
@@ -140,9 +145,8 @@ def cache_clear():
 def test_hide_with_a_reason_emails_the_author_in_their_language_and_logs_it(
     client, citizen, marco, parco, moderator, django_capture_on_commit_callbacks
 ):
-    with translation.override("en"):
-        english = post_comment(page=parco["en"], user=citizen, text="my email is giulia@example.org")
-    italian = post_comment(page=parco["it"], user=marco, text="il mio numero è 333 1234567")
+    english = CommentFactory(page=parco["en"], user=citizen, text="my email is giulia@example.org")
+    italian = CommentFactory(page=parco["it"], user=marco, text="il mio numero è 333 1234567")
     report(comment=english, user=marco, reason="personal_data")
     client.force_login(moderator)
     mail.outbox.clear()
@@ -187,7 +191,7 @@ def test_hide_with_a_reason_emails_the_author_in_their_language_and_logs_it(
 
 
 def test_restore_is_logged(client, citizen, parco, moderator):
-    comment = post_comment(page=parco["it"], user=citizen, text="nascosto per sbaglio")
+    comment = CommentFactory(page=parco["it"], user=citizen, text="nascosto per sbaglio")
     client.force_login(moderator)
     client.post(bulk_url("hide", comment), {"reason": "spam"})
     client.post(bulk_url("restore", comment))
@@ -221,7 +225,7 @@ def test_moderation_log_actions_are_registered():
 
 
 def test_report_needs_a_reason_and_keeps_the_citizens_text(client, citizen, marco, parco):
-    comment = post_comment(page=parco["it"], user=citizen, text="commento da segnalare")
+    comment = CommentFactory(page=parco["it"], user=citizen, text="commento da segnalare")
     client.force_login(marco)
     url = f"/it/comments/{comment.pk}/report/"
 
@@ -255,7 +259,7 @@ def test_report_needs_a_reason_and_keeps_the_citizens_text(client, citizen, marc
 
 
 def test_report_form_in_english(client, citizen, marco, parco):
-    comment = post_comment(page=parco["it"], user=citizen, text="to be reported")
+    comment = CommentFactory(page=parco["it"], user=citizen, text="to be reported")
     client.force_login(marco)
     response = client.post(f"/en/comments/{comment.pk}/report/", {})
     assert response.status_code == 400
@@ -270,7 +274,7 @@ def test_report_form_in_english(client, citizen, marco, parco):
 
 
 def test_no_reaction_or_report_on_ones_own_comment(client, citizen, parco):
-    comment = post_comment(page=parco["it"], user=citizen, text="il mio")
+    comment = CommentFactory(page=parco["it"], user=citizen, text="il mio")
     client.force_login(citizen)
     response = client.post(f"/it/comments/{comment.pk}/reaction/", {"reaction": "like"}, follow=True)
     assert "tuo commento" in response.content.decode()
@@ -281,7 +285,7 @@ def test_no_reaction_or_report_on_ones_own_comment(client, citizen, parco):
 
 
 def test_no_reaction_or_report_on_a_closed_thread(client, citizen, marco, parco):
-    comment = post_comment(page=parco["it"], user=citizen, text="discussione chiusa")
+    comment = CommentFactory(page=parco["it"], user=citizen, text="discussione chiusa")
     CommentThread.objects.create(page=parco["it"], state=CommentThread.CLOSED)
     client.force_login(marco)
     response = client.post(f"/it/comments/{comment.pk}/reaction/", {"reaction": "like"}, follow=True)
@@ -295,7 +299,7 @@ def test_no_reaction_or_report_on_a_closed_thread(client, citizen, marco, parco)
 
 
 def test_no_reaction_on_an_unpublished_or_private_page_and_no_url_revealed(client, citizen, marco, parco):
-    comment = post_comment(page=parco["it"], user=citizen, text="pagina ritirata")
+    comment = CommentFactory(page=parco["it"], user=citizen, text="pagina ritirata")
     hidden_urls = (parco["it"].url, parco["en"].url)
     for page in parco.values():
         page.unpublish()
@@ -321,7 +325,7 @@ def test_no_reaction_on_an_unpublished_or_private_page_and_no_url_revealed(clien
 
 
 def test_redirect_after_a_reaction_goes_to_a_published_translation_only(client, citizen, marco, parco):
-    comment = post_comment(page=parco["it"], user=citizen, text="solo in italiano")
+    comment = CommentFactory(page=parco["it"], user=citizen, text="solo in italiano")
     parco["en"].unpublish()
     client.force_login(marco)
     response = client.post(f"/en/comments/{comment.pk}/reaction/", {"reaction": "like"})
@@ -331,7 +335,7 @@ def test_redirect_after_a_reaction_goes_to_a_published_translation_only(client, 
 
 
 def test_anonymous_reaction_goes_to_login_and_back_to_the_comment(client, citizen, parco):
-    comment = post_comment(page=parco["it"], user=citizen, text="accedi prima")
+    comment = CommentFactory(page=parco["it"], user=citizen, text="accedi prima")
     response = client.post(f"/it/comments/{comment.pk}/reaction/", {"reaction": "like"})
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
@@ -342,7 +346,7 @@ def test_anonymous_reaction_goes_to_login_and_back_to_the_comment(client, citize
 
 
 def test_like_and_dislike_exclude_each_other_by_constraint(citizen, marco, parco):
-    comment = post_comment(page=parco["it"], user=citizen, text="vincolo")
+    comment = CommentFactory(page=parco["it"], user=citizen, text="vincolo")
     CommentReaction.objects.create(comment=comment, user=marco, value="like")
     with pytest.raises(IntegrityError), transaction.atomic():
         CommentReaction.objects.create(comment=comment, user=marco, value="dislike")
@@ -353,15 +357,67 @@ def test_like_and_dislike_exclude_each_other_by_constraint(citizen, marco, parco
 def test_a_concurrent_double_click_that_loses_the_race_is_not_an_error(citizen, marco, parco, monkeypatch):
     """The other request stored its row between our read and our insert: the constraint refuses the
     second row, and the citizen ends with the reaction they clicked, not a 500."""
-    comment = post_comment(page=parco["it"], user=citizen, text="doppio clic")
+    comment = CommentFactory(page=parco["it"], user=citizen, text="doppio clic")
     CommentReaction.objects.create(comment=comment, user=marco, value="dislike")
     monkeypatch.setattr(comment_service, "_current_reaction", lambda comment, user: None)
     assert react(comment=comment, user=marco, reaction="like") == "like"
     assert list(CommentReaction.objects.values_list("value", flat=True)) == ["like"]
 
 
+def run_together(*calls):
+    """Run the calls in threads released at once (each with its own database connection); their errors."""
+    from django.db import connections
+
+    barrier, errors = threading.Barrier(len(calls)), []
+
+    def worker(call):
+        try:
+            barrier.wait()
+            call()
+        except Exception as error:  # noqa: BLE001 - any error fails the caller's assertion
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="needs PostgreSQL for real concurrent transactions (set DATABASE_URL)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_agree_and_disagree_store_one_reaction_and_no_error():
+    """The issue's numbers: concurrently, like and dislike were both stored 7 times in 20."""
+    from django.core.cache import cache
+
+    tree = build_tree(poll=False)
+    author, citizen = UserFactory(), UserFactory()
+    comment = CommentFactory(page=tree["consultation"]["it"], user=author)
+    for _round in range(20):
+        errors = run_together(
+            lambda: react(comment=comment, user=citizen, reaction="like"),
+            lambda: react(comment=comment, user=citizen, reaction="dislike"),
+        )
+        assert errors == []
+        assert CommentReaction.objects.filter(comment=comment, user=citizen).count() == 1
+        CommentReaction.objects.all().delete()
+        cache.clear()  # the reaction rate limit
+    for _round in range(5):
+        errors = run_together(*[lambda: report(comment=comment, user=citizen, reason="spam")] * 2)
+        assert errors == []
+        assert CommentReport.objects.filter(comment=comment, user=citizen).count() == 1
+        CommentReport.objects.all().delete()
+        cache.clear()
+
+
 def test_one_open_report_per_citizen_and_comment(citizen, marco, parco):
-    comment = post_comment(page=parco["it"], user=citizen, text="segnalato due volte")
+    comment = CommentFactory(page=parco["it"], user=citizen, text="segnalato due volte")
     first = report(comment=comment, user=marco, reason="spam")
     assert report(comment=comment, user=marco, reason="offensive") == first
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -374,7 +430,7 @@ def test_one_open_report_per_citizen_and_comment(citizen, marco, parco):
 
 
 def test_pressed_reaction_looks_pressed(client, citizen, marco, parco):
-    comment = post_comment(page=parco["it"], user=citizen, text="premuto")
+    comment = CommentFactory(page=parco["it"], user=citizen, text="premuto")
     client.force_login(marco)
     client.post(f"/it/comments/{comment.pk}/reaction/", {"reaction": "like"})
     buttons = html(client.get(parco["it"].url)).select(f"#c{comment.pk} .comment-actions button")
@@ -391,13 +447,13 @@ def test_pressed_reaction_looks_pressed(client, citizen, marco, parco):
 
 
 def test_reactions_and_reports_do_not_add_queries_to_the_thread(client, citizen, marco, parco):
-    post_comment(page=parco["it"], user=marco, text="uno", notify=False)
+    CommentFactory(page=parco["it"], user=marco, text="uno")
     client.force_login(citizen)
     client.get(parco["it"].url)
     with CaptureQueriesContext(connection) as few:
         client.get(parco["it"].url)
     for number in range(10):
-        comment = post_comment(page=parco["it"], user=marco, text=f"altro {number}", notify=False)
+        comment = CommentFactory(page=parco["it"], user=marco, text=f"altro {number}")
         CommentReaction.objects.create(comment=comment, user=citizen, value="like" if number % 2 else "dislike")
         CommentReport.objects.create(comment=comment, user=citizen, reason="spam")
         cache_clear()
@@ -415,7 +471,7 @@ def test_migration_moves_flags_to_reactions_and_reports(citizen, marco, parco):
     from django_comments.models import CommentFlag
 
     migration = importlib.import_module("participation.migrations.0002_moderation")
-    comment = post_comment(page=parco["it"], user=citizen, text="vecchie bandierine")
+    comment = CommentFactory(page=parco["it"], user=citizen, text="vecchie bandierine")
     earlier = timezone.now() - timezone.timedelta(days=1)
     CommentFlag.objects.create(comment=comment, user=marco, flag="I liked it", flag_date=earlier)
     CommentFlag.objects.create(comment=comment, user=marco, flag="I disliked it", flag_date=timezone.now())
