@@ -61,7 +61,6 @@ class HideCommentsForm(forms.Form):
         label=_("Reason"),
         choices=ModerationReason.choices,
         widget=forms.RadioSelect,
-        initial=ModerationReason.OFFENSIVE,
     )
     note = forms.CharField(
         label=_("Note to the author"),
