@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail import hooks
@@ -12,6 +13,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.widgets import Button
 from wagtail.log_actions import LogFormatter
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -228,6 +230,28 @@ class DismissReportsBulkAction(_ModerationBulkAction):
     @staticmethod
     def success_message(count):
         return ngettext("Reports dismissed on %(count)d comment.", "Reports dismissed on %(count)d comments.", count)
+
+
+@hooks.register("register_snippet_listing_buttons")
+def moderation_listing_buttons(snippet, user, next_url=None):
+    """One comment at a time from its row's "More" menu: the same confirmation pages as the bulk actions."""
+    if not isinstance(snippet, ParticipationComment):
+        return []
+    if not CommentModerationPolicy(ParticipationComment).user_has_permission(user, "change"):
+        return []
+
+    def url(action):
+        query = urlencode({"id": snippet.pk, **({"next": next_url} if next_url else {})})
+        return reverse("wagtail_bulk_action", args=("participation", "participationcomment", action)) + f"?{query}"
+
+    buttons = []
+    if getattr(snippet, "open_reports", 0):
+        buttons.append(Button(_("Dismiss reports"), url=url("dismiss_reports"), icon_name="check", priority=30))
+    if snippet.is_hidden:
+        buttons.append(Button(_("Restore"), url=url("restore"), icon_name="view", priority=20))
+    else:
+        buttons.append(Button(_("Hide"), url=url("hide"), icon_name="no-view", priority=10))
+    return buttons
 
 
 # --- audit log ------------------------------------------------------------------------------

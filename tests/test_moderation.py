@@ -132,6 +132,12 @@ def test_moderators_see_why_citizens_reported(client, citizen, marco, parco, mod
     listing = client.get(reverse("wagtailsnippets_participation_participationcomment:list"), {"flagged": "true"})
     row = html(listing).find(string=lambda text: "pubblicità" in text).find_parent("tr").get_text(" ", strip=True)
     assert "Spam or advertising (1)" in row and "Other (1)" in row and "link a un negozio" in row
+    # Each row offers the actions for that one comment, through the same confirmation pages.
+    links = [
+        link["href"] for link in html(listing).find(string=lambda t: "pubblicità" in t).find_parent("tr").select("a")
+    ]
+    assert any(f"/dismiss_reports/?id={comment.pk}" in href for href in links)
+    assert any(f"/hide/?id={comment.pk}" in href for href in links)
     inspect = client.get(reverse("wagtailsnippets_participation_participationcomment:inspect", args=[comment.pk]))
     assert "link a un negozio" in inspect.content.decode()
 
