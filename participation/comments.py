@@ -134,7 +134,7 @@ def public_page_for(comment):
     return pages.get(comment.page.locale_id) or next(iter(pages.values()), None)
 
 
-def _check_can_react(comment, user):
+def check_can_react(comment, user):
     """Reactions and reports follow the rules of posting: raise ReactionRejected with the reason."""
     if not user.is_authenticated:
         raise ReactionRejected(_("Log in to take part."))
@@ -158,15 +158,15 @@ def _current_reaction(comment, user):
 
 
 def react(*, comment, user, reaction):
-    """ "I agree" or "I disagree" on a comment: a second click on the same takes it back, the other one
-    replaces it. Returns the reaction now held (LIKE, DISLIKE or None); raises ReactionRejected.
+    """Agree or disagree with a comment ("I agree" / "I disagree"): a second click on the same takes it
+    back, the other one replaces it. Returns the reaction now held (LIKE, DISLIKE or None); raises ReactionRejected.
 
     One row per (comment, citizen) by a database constraint: the two exclude each other, and a
     concurrent double click that loses the race on the constraint ends with the reaction held, not a 500.
     """
     if reaction not in REACTIONS:
         raise ValueError(reaction)
-    _check_can_react(comment, user)
+    check_can_react(comment, user)
     with transaction.atomic():
         existing = _current_reaction(comment, user)
         if existing is not None and existing.value == reaction:
@@ -190,7 +190,7 @@ def report(*, comment, user, reason, text=""):
     A citizen holds one open report per comment (database constraint): reporting again while the
     first is open returns it unchanged, concurrent submissions included.
     """
-    _check_can_react(comment, user)
+    check_can_react(comment, user)
     open_reports = CommentReport.objects.filter(comment=comment, user=user, reviewed_at__isnull=True)
     existing = open_reports.first()
     if existing is not None:

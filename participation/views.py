@@ -11,6 +11,7 @@ from .comments import (
     REACTIONS,
     CommentRejected,
     ReactionRejected,
+    check_can_react,
     post_comment,
     public_page_for,
     react,
@@ -102,6 +103,11 @@ def report_comment(request, comment_id):
         return redirect_to_login(back)
     form = ReportForm(request.POST, prefix_id=f"report-{comment.pk}")
     if not form.is_valid():
+        try:  # no form to correct where reporting is refused anyway (closed thread, one's own comment…)
+            check_can_react(comment, request.user)
+        except ReactionRejected as rejection:
+            messages.error(request, str(rejection))
+            return HttpResponseRedirect(back)
         # The page again with the report form open on this comment, the reason and text kept.
         form.comment_id = comment.pk
         context = page.get_context(request)

@@ -288,6 +288,9 @@ def test_no_reaction_or_report_on_ones_own_comment(client, citizen, parco):
     assert not CommentReaction.objects.exists() and not CommentReport.objects.exists()
     item = html(client.get(parco["it"].url)).select_one(f"#c{comment.pk}")
     assert not item.select("form[action$='/reaction/']") and not item.select("form.report-form")
+    # An incomplete report where reporting is refused anyway: the reason for the refusal, no form to fix.
+    response = client.post(f"/it/comments/{comment.pk}/report/", {}, follow=True)
+    assert response.redirect_chain and "tuo commento" in response.content.decode()
 
 
 def test_no_reaction_or_report_on_a_closed_thread(client, citizen, marco, parco):
