@@ -479,7 +479,7 @@ def test_reactions_and_reports_do_not_add_queries_to_the_thread(client, citizen,
 def test_migration_moves_flags_to_reactions_and_reports(citizen, marco, parco):
     from django_comments.models import CommentFlag
 
-    migration = importlib.import_module("participation.migrations.0002_moderation")
+    migration = importlib.import_module("participation.migrations.0004_moderation")
     comment = CommentFactory(page=parco["it"], user=citizen, text="vecchie bandierine")
     earlier = timezone.now() - timezone.timedelta(days=1)
     CommentFlag.objects.create(comment=comment, user=marco, flag="I liked it", flag_date=earlier)

@@ -1,3 +1,5 @@
+from participation.core.models import TranslationGroup
+
 from .comments import CommentReaction, CommentReport, CommentThread, ModerationReason, ParticipationComment
 from .polls import PollOption, PollPage, PollVote, PollVoteChoice
 
@@ -11,4 +13,5 @@ __all__ = [
     "PollPage",
     "PollVote",
     "PollVoteChoice",
+    "TranslationGroup",
 ]

@@ -57,7 +57,7 @@ def reactions_and_reports_to_flags(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('participation', '0001_initial'),
+        ('participation', '0003_poll_phase'),
         ('django_comments', '0004_add_object_pk_is_removed_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
