@@ -80,8 +80,8 @@ def restore(comments, user):
 
 
 def dismiss_reports(comments, user):
-    """The comments stay: their open reports are marked reviewed ("dismissed"); log each comment that had any.
-    Returns how many comments had open reports."""
+    """The comments stay, marked reviewed (who, when); their open reports are closed as "dismissed"; each
+    comment that had any is logged. Returns how many comments had open reports."""
     now = timezone.now()
     done = 0
     with transaction.atomic():
@@ -89,6 +89,7 @@ def dismiss_reports(comments, user):
             closed = _close_reports([comment], user, CommentReport.DISMISSED, now)
             if closed:
                 done += 1
+                ParticipationComment.objects.filter(pk=comment.pk).update(moderated_by=user, moderated_at=now)
                 log(instance=comment, action=DISMISS, user=user, data={"reports_dismissed": closed})
     return done
 

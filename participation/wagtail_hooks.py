@@ -69,7 +69,9 @@ class CommentFilterSet(WagtailFilterSet):
 
 class StatusColumn(Column):
     def get_value(self, instance):
-        return _("Hidden") if instance.is_hidden else _("Visible")
+        if instance.is_hidden:
+            return _("Hidden")
+        return _("Visible, reviewed") if instance.moderated_at else _("Visible")
 
 
 class CommentViewSet(SnippetViewSet):

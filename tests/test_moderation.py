@@ -106,6 +106,7 @@ def test_dismissing_reports_keeps_the_comment_and_brings_the_counter_to_zero(cli
 
     comment.refresh_from_db()
     assert comment.is_public
+    assert comment.moderated_by == moderator and comment.moderated_at is not None  # the comment: reviewed
     open_report = CommentReport.objects.get(comment=comment)
     assert open_report.reviewed_by == moderator and open_report.reviewed_at is not None
     assert open_report.outcome == CommentReport.DISMISSED
