@@ -29,6 +29,7 @@ DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 LANGUAGES = ("it", "en")
 
 ADMIN_USERNAME = "admin"
+ADMIN_EMAIL = "admin@example.org"  # everyone logs in with their email, staff included
 DEMO_PASSWORD = "partecipa-torino-2026"  # noqa: S105 - demo accounts only; refused in production
 CITIZENS = [
     ("giulia.rossi@example.org", "Giulia R."),
@@ -110,7 +111,7 @@ class Command(BaseCommand):
         if self.created:
             call_command("update_index", verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"Demo content ready ({self.created} objects created)."))
-        self.stdout.write(f"Admin login: {ADMIN_USERNAME} / {DEMO_PASSWORD} at /admin/")
+        self.stdout.write(f"Admin login: {ADMIN_EMAIL} / {DEMO_PASSWORD} at /admin/")
         self.stdout.write(f"Citizens: {', '.join(email for email, _name in CITIZENS)} / {DEMO_PASSWORD}")
 
     # --- tree -------------------------------------------------------------------------------
@@ -266,10 +267,10 @@ class Command(BaseCommand):
         User = get_user_model()
         if not User.objects.filter(username=ADMIN_USERNAME).exists():
             User.objects.create_superuser(
-                ADMIN_USERNAME, "admin@example.org", DEMO_PASSWORD, display_name="Redazione Torino Partecipa"
+                ADMIN_USERNAME, ADMIN_EMAIL, DEMO_PASSWORD, display_name="Redazione Torino Partecipa"
             )
             EmailAddress.objects.create(
-                user=User.objects.get(username=ADMIN_USERNAME), email="admin@example.org", verified=True, primary=True
+                user=User.objects.get(username=ADMIN_USERNAME), email=ADMIN_EMAIL, verified=True, primary=True
             )
             self.created += 1
         for email, name in CITIZENS:
