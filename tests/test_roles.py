@@ -1,0 +1,285 @@
+"""The staff roles that accounts/migrations/0003_roles.py defines on every database.
+
+The whole matrix, role by role: model permissions, what Wagtail's page and collection
+permission policies allow, and what the admin's menus answer; what must be refused included.
+A citizen (no group) is the baseline: nothing at all.
+"""
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from wagtail.admin.auth import user_has_any_page_permission
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.images.tests.utils import get_test_image_file
+from wagtail.models import Collection, GroupApprovalTask, Page, Workflow
+from wagtail.permissions import policy_registry
+
+from consultations.models import ConsultationIndexPage, ConsultationPage
+from home.models import HomePage, StandardPage
+from participation.models import CommentThread, ParticipationComment
+
+pytestmark = pytest.mark.django_db
+
+User = get_user_model()
+ROLES = ["Editors", "Moderators", "Results", None]  # None: a citizen
+
+# --- the matrix -------------------------------------------------------------------------------
+# Each row: a Django permission and the roles that hold it (every other role must not).
+
+MODEL_PERMISSIONS = {
+    "wagtailadmin.access_admin": {"Editors", "Moderators", "Results"},
+    "wagtail_localize.submit_translation": {"Editors"},
+    "participation.view_participationcomment": {"Moderators"},
+    "participation.change_participationcomment": {"Moderators"},
+    "participation.moderate_participationcomment": {"Moderators"},
+    "participation.add_participationcomment": set(),
+    "participation.delete_participationcomment": set(),
+    "participation.view_commentthread": {"Editors", "Moderators"},
+    "participation.change_commentthread": {"Editors", "Moderators"},
+    "participation.delete_commentthread": set(),
+    # Images and documents are granted per collection, never as model permissions.
+    "wagtailimages.add_image": set(),
+    "wagtailimages.delete_image": set(),
+    "wagtaildocs.delete_document": set(),
+    # Users, groups, sites and settings stay with administrators.
+    "accounts.add_user": set(),
+    "accounts.change_user": set(),
+    "auth.change_group": set(),
+    "wagtailcore.add_site": set(),
+    "wagtailcore.change_site": set(),
+    "home.change_sitelinks": set(),
+}
+
+# Page actions (Wagtail's page permission tester) and the roles allowed each, per page.
+PAGE_ACTIONS = {
+    "can_edit": {"Editors"},
+    "can_publish": {"Editors"},
+    "can_unpublish": {"Editors"},
+    "can_lock": {"Editors"},
+    "can_copy": {"Editors"},
+}
+
+
+def member(role, name=None):
+    name = name or (role or "citizen").lower()
+    user = User.objects.create_user(name, f"{name}@example.org", "x")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return User.objects.get(pk=user.pk)  # fresh: no permission caches
+
+
+@pytest.fixture
+def users():
+    return {role: member(role) for role in ROLES}
+
+
+@pytest.fixture
+def tree():
+    """A home page with the participation index, a process under it and a standard page, all live."""
+    root = Page.get_first_root_node()
+
+    def publish(parent, page):
+        parent.add_child(instance=page)
+        page.save_revision().publish()
+        return page
+
+    home = publish(root, HomePage(title="Ruoli", slug="ruoli"))
+    index = publish(home, ConsultationIndexPage(title="Partecipa", slug="partecipa"))
+    process = publish(index, ConsultationPage(title="Parco Dora", slug="parco-dora", summary="Un parco."))
+    standard = publish(home, StandardPage(title="Privacy", slug="privacy"))
+    return {"home": home, "index": index, "process": process, "standard": standard}
+
+
+def denied(response):
+    """Wagtail refuses by sending back to the dashboard with a message (or a plain 403)."""
+    return response.status_code == 403 or (
+        response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home")
+    )
+
+
+# --- groups and model permissions -------------------------------------------------------------
+
+
+def test_the_three_roles_exist_and_no_others():
+    assert set(Group.objects.values_list("name", flat=True)) == {"Editors", "Moderators", "Results"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_model_permissions(users, role):
+    user = users[role]
+    for permission, holders in MODEL_PERMISSIONS.items():
+        assert user.has_perm(permission) == (role in holders), (role, permission)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_holds_more_than_the_matrix(role):
+    """Wagtail's defaults (image deletion, page publishing for Moderators…) are gone, not kept beside ours."""
+    if role is None:
+        return
+    granted = {
+        f"{app_label}.{codename}"
+        for app_label, codename in Group.objects.get(name=role).permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+    }
+    expected = {permission for permission, holders in MODEL_PERMISSIONS.items() if role in holders}
+    expected |= {"participation.add_commentthread"} if role in {"Editors", "Moderators"} else set()
+    assert granted == expected
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_page_permissions(users, tree, role):
+    user = users[role]
+    for name, page in tree.items():
+        tester = page.permissions_for_user(user)
+        for action, allowed in PAGE_ACTIONS.items():
+            assert getattr(tester, action)() == (role in allowed), (role, name, action)
+    editor = role == "Editors"
+    # Adding pages under the participation index, the process and the home page (standard pages).
+    for name in ("home", "index", "process"):
+        assert tree[name].permissions_for_user(user).can_add_subpage() == editor, (role, name)
+        assert tree[name].permissions_for_user(user).can_publish_subpage() == editor, (role, name)
+    # Deleting: a published leaf page, yes for editors; a page with children never (no bulk delete).
+    assert tree["standard"].permissions_for_user(user).can_delete() == editor
+    assert tree["process"].permissions_for_user(user).can_delete() == editor
+    assert not tree["home"].permissions_for_user(user).can_delete()
+    assert not tree["index"].permissions_for_user(user).can_delete()
+    assert user_has_any_page_permission(user) == editor
+
+
+def test_editors_translate_and_moderators_cannot(client, users, tree):
+    url = reverse("wagtail_localize:submit_page_translation", args=[tree["standard"].pk])
+    for role in ("Moderators", "Results"):
+        client.force_login(users[role])
+        assert denied(client.get(url)), role
+    client.force_login(users["Editors"])
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(("role", "allowed"), [("Editors", True), ("Moderators", False), ("Results", False)])
+def test_page_editor_in_the_admin(client, users, tree, role, allowed):
+    client.force_login(users[role])
+    response = client.get(reverse("wagtailadmin_pages:edit", args=[tree["process"].pk]))
+    assert (response.status_code == 200) if allowed else denied(response)
+    response = client.get(reverse("wagtailadmin_explore", args=[tree["index"].pk]))
+    assert (response.status_code == 200) if allowed else denied(response)
+
+
+def test_the_approval_workflow_is_the_editors_and_moderators_never_publish_through_it(users, tree):
+    task = GroupApprovalTask.objects.get()
+    assert set(task.groups.values_list("name", flat=True)) == {"Editors"}
+    workflow = Workflow.objects.get()
+    assert workflow.name == "Editors approval"
+
+    page = tree["process"]
+    page.save_revision(user=users["Editors"])
+    workflow.start(page, users["Editors"])
+    page.refresh_from_db()
+    assert page.workflow_in_progress
+    assert task.get_actions(page, users["Moderators"]) == []
+    assert not task.user_can_access_editor(page, users["Moderators"])
+    assert not page.permissions_for_user(users["Moderators"]).can_edit()
+    assert not page.permissions_for_user(users["Moderators"]).can_publish()
+    assert [name for name, *_ in task.get_actions(page, users["Editors"])][:1] == ["reject"]
+
+
+# --- images and documents ---------------------------------------------------------------------
+
+
+def make_image(owner):
+    return get_image_model().objects.create(
+        title="Parco Dora",
+        file=get_test_image_file(),
+        uploaded_by_user=owner,
+        collection=Collection.get_first_root_node(),
+    )
+
+
+def make_document(owner):
+    return get_document_model().objects.create(
+        title="Verbale",
+        file=ContentFile(b"verbale", name="verbale.txt"),
+        uploaded_by_user=owner,
+        collection=Collection.get_first_root_node(),
+    )
+
+
+@pytest.mark.parametrize(("model", "make"), [(get_image_model, make_image), (get_document_model, make_document)])
+@pytest.mark.parametrize("role", ROLES)
+def test_images_and_documents(users, role, model, make):
+    policy = policy_registry.get_by_type(model())
+    user = users[role]
+    editor = role == "Editors"
+    someone_elses = make(users["Editors"] if role != "Editors" else member(None, "altro"))
+    own = make(user)
+    # Upload and choose (to put in a page): editors only.
+    assert policy.user_has_permission(user, "add") == editor, role
+    assert policy.user_has_permission(user, "choose") == editor, role
+    assert policy.user_has_permission_for_instance(user, "choose", someone_elses) == editor, role
+    # Wagtail's ownership rule: an uploader may edit or delete their own file, nobody else's.
+    assert policy.user_has_permission_for_instance(user, "change", own) == editor, role
+    assert policy.user_has_permission_for_instance(user, "delete", own) == editor, role
+    assert not policy.user_has_permission_for_instance(user, "change", someone_elses), role
+    assert not policy.user_has_permission_for_instance(user, "delete", someone_elses), role
+
+
+@pytest.mark.parametrize("role", ROLES[:3])
+def test_image_and_document_admin(client, users, role):
+    client.force_login(users[role])
+    owner = member(None, "fotografa")
+    image, document = make_image(owner), make_document(owner)
+    for index_url, delete_url in [
+        (reverse("wagtailimages:index"), reverse("wagtailimages:delete", args=[image.pk])),
+        (reverse("wagtaildocs:index"), reverse("wagtaildocs:delete", args=[document.pk])),
+    ]:
+        response = client.get(index_url)
+        assert (response.status_code == 200) if role == "Editors" else denied(response), (role, index_url)
+        assert denied(client.post(delete_url)), (role, delete_url)
+    assert get_image_model().objects.filter(pk=image.pk).exists()
+    assert get_document_model().objects.filter(pk=document.pk).exists()
+
+
+# --- moderation menus -------------------------------------------------------------------------
+
+
+def snippet_url(model, name, *args):
+    return reverse(model.snippet_viewset.get_url_name(name), args=args)
+
+
+@pytest.mark.parametrize(
+    ("role", "comments", "threads"),
+    [("Editors", False, True), ("Moderators", True, True), ("Results", False, False)],
+)
+def test_participation_menus(client, users, tree, role, comments, threads):
+    client.force_login(users[role])
+    response = client.get(snippet_url(ParticipationComment, "list"))
+    assert (response.status_code == 200) if comments else denied(response), role
+    response = client.get(snippet_url(CommentThread, "list"))
+    assert (response.status_code == 200) if threads else denied(response), role
+    thread = CommentThread.objects.create(page=tree["process"])
+    response = client.get(snippet_url(CommentThread, "edit", thread.pk))
+    assert (response.status_code == 200) if threads else denied(response), role
+    # Nobody deletes comments (they stay for the audit trail); thread rows neither.
+    assert denied(client.get(snippet_url(CommentThread, "delete", thread.pk))), role
+
+
+@pytest.mark.parametrize("role", ROLES[:3])
+def test_users_and_groups_stay_with_administrators(client, users, role):
+    client.force_login(users[role])
+    for url in (reverse("wagtailusers_users:index"), reverse("wagtailusers_groups:index")):
+        assert denied(client.get(url)), (role, url)
+
+
+def test_citizens_never_reach_the_admin(client, users):
+    client.force_login(users[None])
+    response = client.get(reverse("wagtailadmin_home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
