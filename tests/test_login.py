@@ -11,26 +11,22 @@ from unittest import mock
 
 import pytest
 from allauth.account import app_settings as allauth_settings
-from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import override_settings
 
+from tests.factories import PASSWORD, AdminFactory, UserFactory
+
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
-PASSWORD = "una-password-lunga-2026"
 WRONG = "non-e-la-password"
 
 
 def make_user(email, *, verified=True, group=None, superuser=False):
-    username = email.split("@")[0]
-    if superuser:
-        user = User.objects.create_superuser(username, email, PASSWORD)
-    else:
-        user = User.objects.create_user(username, email, PASSWORD)
-    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    factory = AdminFactory if superuser else UserFactory
+    user = factory(username=email.split("@")[0], email=email, verified=verified)
     if group:
         user.groups.add(Group.objects.get(name=group))
     return user
@@ -68,7 +64,7 @@ def test_admin_login_without_next_returns_to_the_admin_and_drops_foreign_next(cl
     assert client.get("/admin/login/?next=https://evil.example/")["Location"] == "/it/accounts/login/?next=%2Fadmin%2F"
 
 
-def test_anonymous_admin_visit_ends_on_allauths_login(client):
+def test_anonymous_admin_visit_ends_on_allauths_login(client, tree):
     response = client.get("/admin/pages/", follow=True)
     assert response.redirect_chain[-1][0] == "/it/accounts/login/?next=%2Fadmin%2Fpages%2F"
     assert response.status_code == 200
@@ -136,7 +132,7 @@ def test_staff_without_an_email_record_must_verify_first(client):
     assert mail.outbox[0].to == ["capo@example.org"]
 
 
-def test_signed_in_citizen_at_the_admin_is_sent_back_to_the_site(client):
+def test_signed_in_citizen_at_the_admin_is_sent_back_to_the_site(client, tree):
     citizen = make_user("cittadina@example.org")
     client.force_login(citizen)
     response = client.get("/admin/", follow=True)

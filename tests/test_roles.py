@@ -6,7 +6,6 @@ A citizen (no group) is the baseline: nothing at all.
 """
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
@@ -15,12 +14,11 @@ from wagtail.admin.auth import user_has_any_page_permission
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
-from wagtail.models import Collection, GroupApprovalTask, Page, Workflow
+from wagtail.models import Collection, GroupApprovalTask, Workflow
 from wagtail.permissions import policy_registry
 
-from consultations.models import ConsultationIndexPage, ConsultationPage
-from home.models import HomePage, StandardPage
 from participation.models import CommentThread, ParticipationComment
+from tests.factories import StandardPageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,9 +63,7 @@ PAGE_ACTIONS = {
 
 
 def member(role, name=None):
-    name = name or (role or "citizen").lower()
-    user = User.objects.create_user(name, f"{name}@example.org", "x")
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    user = UserFactory(username=name or (role or "citizen").lower())
     if role:
         user.groups.add(Group.objects.get(name=role))
     return User.objects.get(pk=user.pk)  # fresh: no permission caches
@@ -79,20 +75,18 @@ def users():
 
 
 @pytest.fixture
-def tree():
-    """A home page with the participation index, a process under it and a standard page, all live."""
-    root = Page.get_first_root_node()
-
-    def publish(parent, page):
-        parent.add_child(instance=page)
-        page.save_revision().publish()
-        return page
-
-    home = publish(root, HomePage(title="Ruoli", slug="ruoli"))
-    index = publish(home, ConsultationIndexPage(title="Partecipa", slug="partecipa"))
-    process = publish(index, ConsultationPage(title="Parco Dora", slug="parco-dora", summary="Un parco."))
-    standard = publish(home, StandardPage(title="Privacy", slug="privacy"))
-    return {"home": home, "index": index, "process": process, "standard": standard}
+def pages(tree):
+    """Each kind of page, live: the home page, the participation index, a process, its poll, a standard page."""
+    home = tree["home"]["it"]
+    return {
+        "home": home,
+        "index": tree["index"]["it"],
+        "process": tree["consultation"]["it"],
+        "poll": tree["poll"]["it"],
+        "standard": StandardPageFactory(parent=home, slug="privacy", title="Privacy"),
+        "home (en)": tree["home"]["en"],
+        "process (en)": tree["consultation"]["en"],
+    }
 
 
 def denied(response):
@@ -136,27 +130,31 @@ def test_no_role_holds_more_than_the_matrix(role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_page_permissions(users, tree, role):
+def test_page_permissions(users, pages, role):
     user = users[role]
-    for name, page in tree.items():
+    editor = role == "Editors"
+    for name, page in pages.items():
         tester = page.permissions_for_user(user)
         for action, allowed in PAGE_ACTIONS.items():
             assert getattr(tester, action)() == (role in allowed), (role, name, action)
-    editor = role == "Editors"
-    # Adding pages under the participation index, the process and the home page (standard pages).
+    # Adding pages: standard pages and the index under the home pages, processes under the index,
+    # polls under a process; nothing under a poll or a standard page, for anyone.
+    for name in ("home", "home (en)", "index", "process", "process (en)"):
+        assert pages[name].permissions_for_user(user).can_add_subpage() == editor, (role, name)
+        assert pages[name].permissions_for_user(user).can_publish_subpage() == editor, (role, name)
+    for name in ("poll", "standard"):
+        assert not pages[name].permissions_for_user(user).can_add_subpage(), (role, name)
+    # Deleting: a published page without children, yes for editors; one with children, never
+    # (no bulk delete).
+    for name in ("poll", "standard"):
+        assert pages[name].permissions_for_user(user).can_delete() == editor, (role, name)
     for name in ("home", "index", "process"):
-        assert tree[name].permissions_for_user(user).can_add_subpage() == editor, (role, name)
-        assert tree[name].permissions_for_user(user).can_publish_subpage() == editor, (role, name)
-    # Deleting: a published leaf page, yes for editors; a page with children never (no bulk delete).
-    assert tree["standard"].permissions_for_user(user).can_delete() == editor
-    assert tree["process"].permissions_for_user(user).can_delete() == editor
-    assert not tree["home"].permissions_for_user(user).can_delete()
-    assert not tree["index"].permissions_for_user(user).can_delete()
+        assert not pages[name].permissions_for_user(user).can_delete(), (role, name)
     assert user_has_any_page_permission(user) == editor
 
 
-def test_editors_translate_and_moderators_cannot(client, users, tree):
-    url = reverse("wagtail_localize:submit_page_translation", args=[tree["standard"].pk])
+def test_editors_translate_and_moderators_cannot(client, users, pages):
+    url = reverse("wagtail_localize:submit_page_translation", args=[pages["standard"].pk])
     for role in ("Moderators", "Results"):
         client.force_login(users[role])
         assert denied(client.get(url)), role
@@ -165,21 +163,21 @@ def test_editors_translate_and_moderators_cannot(client, users, tree):
 
 
 @pytest.mark.parametrize(("role", "allowed"), [("Editors", True), ("Moderators", False), ("Results", False)])
-def test_page_editor_in_the_admin(client, users, tree, role, allowed):
+def test_page_editor_in_the_admin(client, users, pages, role, allowed):
     client.force_login(users[role])
-    response = client.get(reverse("wagtailadmin_pages:edit", args=[tree["process"].pk]))
+    response = client.get(reverse("wagtailadmin_pages:edit", args=[pages["process"].pk]))
     assert (response.status_code == 200) if allowed else denied(response)
-    response = client.get(reverse("wagtailadmin_explore", args=[tree["index"].pk]))
+    response = client.get(reverse("wagtailadmin_explore", args=[pages["index"].pk]))
     assert (response.status_code == 200) if allowed else denied(response)
 
 
-def test_the_approval_workflow_is_the_editors_and_moderators_never_publish_through_it(users, tree):
+def test_the_approval_workflow_is_the_editors_and_moderators_never_publish_through_it(users, pages):
     task = GroupApprovalTask.objects.get()
     assert set(task.groups.values_list("name", flat=True)) == {"Editors"}
     workflow = Workflow.objects.get()
     assert workflow.name == "Editors approval"
 
-    page = tree["process"]
+    page = pages["process"]
     page.save_revision(user=users["Editors"])
     workflow.start(page, users["Editors"])
     page.refresh_from_db()
@@ -258,13 +256,13 @@ def snippet_url(model, name, *args):
     ("role", "comments", "threads"),
     [("Editors", False, True), ("Moderators", True, True), ("Results", False, False)],
 )
-def test_participation_menus(client, users, tree, role, comments, threads):
+def test_participation_menus(client, users, pages, role, comments, threads):
     client.force_login(users[role])
     response = client.get(snippet_url(ParticipationComment, "list"))
     assert (response.status_code == 200) if comments else denied(response), role
     response = client.get(snippet_url(CommentThread, "list"))
     assert (response.status_code == 200) if threads else denied(response), role
-    thread = CommentThread.objects.create(page=tree["process"])
+    thread = CommentThread.objects.get_or_create(page=pages["process"])[0]
     response = client.get(snippet_url(CommentThread, "edit", thread.pk))
     assert (response.status_code == 200) if threads else denied(response), role
     # Nobody deletes comments (they stay for the audit trail); thread rows neither.
