@@ -5,6 +5,9 @@ permission policies allow, and what the admin's menus answer; what must be refus
 A citizen (no group) is the baseline: nothing at all.
 """
 
+import importlib
+from types import SimpleNamespace
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -281,3 +284,47 @@ def test_citizens_never_reach_the_admin(client, users):
     response = client.get(reverse("wagtailadmin_home"))
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+# --- the migration ----------------------------------------------------------------------------
+
+
+def test_the_roles_migration_sets_rather_than_adds_and_runs_again_harmlessly(pages):
+    """Run again (as on a database where someone changed the groups by hand), it restores the matrix."""
+    from django.apps import apps
+    from django.contrib.auth.models import Permission
+    from django.db import connection
+    from wagtail.models import GroupCollectionPermission, GroupPagePermission
+
+    roles = importlib.import_module("accounts.migrations.0003_roles")
+    moderators = Group.objects.get(name="Moderators")
+    publish = Permission.objects.get(content_type__app_label="wagtailcore", codename="publish_page")
+    delete_image = Permission.objects.get(content_type__app_label="wagtailimages", codename="delete_image")
+    GroupPagePermission.objects.create(group=moderators, page=pages["home"], permission=publish)
+    GroupCollectionPermission.objects.create(
+        group=moderators, collection=Collection.get_first_root_node(), permission=delete_image
+    )
+    moderators.permissions.add(delete_image)
+
+    def snapshot():
+        return {
+            group.name: (
+                sorted(group.permissions.values_list("codename", flat=True)),
+                sorted(GroupPagePermission.objects.filter(group=group).values_list("page_id", "permission__codename")),
+                sorted(
+                    GroupCollectionPermission.objects.filter(group=group).values_list(
+                        "collection_id", "permission__codename"
+                    )
+                ),
+            )
+            for group in Group.objects.all()
+        }
+
+    roles.define_roles(apps, SimpleNamespace(connection=connection))
+    once = snapshot()
+    permissions, page_permissions, collection_permissions = once["Moderators"]
+    assert "delete_image" not in permissions
+    assert "moderate_participationcomment" in permissions
+    assert page_permissions == collection_permissions == []
+    roles.define_roles(apps, SimpleNamespace(connection=connection))
+    assert snapshot() == once
