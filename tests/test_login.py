@@ -139,6 +139,8 @@ def test_signed_in_citizen_at_the_admin_is_sent_back_to_the_site(client, tree):
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == "/it/"
     assert len(response.redirect_chain) == 2  # /admin/login/, then the site: no redirect loop
+    assert "alert-danger" in response.content.decode()  # Wagtail's "no permission" message
+    assert signed_in(client)  # still the citizen, on the site
 
 
 # --- rate limits ---------------------------------------------------------------------------------
