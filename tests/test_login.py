@@ -222,3 +222,16 @@ def test_a_password_reset_lifts_the_lock_out_at_once(client):
 
     assert log_in(client, "giulia@example.org", new_password).status_code == 302
     assert signed_in(client)
+
+
+def test_too_many_logins_from_one_address_get_the_sites_own_429_page(client, tree):
+    citizen = make_user("giulia@example.org")
+    address = "203.0.113.5"
+    for _ in range(30):
+        assert log_in(client, citizen.email, ip=address).status_code == 302
+        client.logout()
+    response = client.post("/it/accounts/login/", {"login": citizen.email, "password": PASSWORD}, REMOTE_ADDR=address)
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert 'lang="it"' in body
+    assert "Troppi tentativi in poco tempo" in body
