@@ -10,27 +10,30 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.sites.models import Site
 from django.core.mail import send_mail
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_comments.models import CommentFlag
-from django_comments_xtd.models import DISLIKEDIT_FLAG, LIKEDIT_FLAG
 from wagtail.models import Page
 
 from consultations.models import ConsultationPage
 from consultations.translation import canonical
 
-from .models import CommentThread, ParticipationComment
+from .models import CommentReaction, CommentReport, CommentThread, ParticipationComment
 from .ratelimit import allow
 
-LIKE, DISLIKE, REPORT = LIKEDIT_FLAG, DISLIKEDIT_FLAG, CommentFlag.SUGGEST_REMOVAL
-REACTIONS = {"like": LIKE, "dislike": DISLIKE, "report": REPORT}
+LIKE, DISLIKE = CommentReaction.LIKE, CommentReaction.DISLIKE
+REACTIONS = (LIKE, DISLIKE)
+REACTION_RATE_LIMIT = (60, 10 * 60)
 
 
 class CommentRejected(Exception):
     """A comment that cannot be posted, with the reason to show the citizen."""
+
+
+class ReactionRejected(Exception):
+    """An "I agree", "I disagree" or report that cannot be recorded, with the reason to show the citizen."""
 
 
 def has_verified_email(user):
@@ -114,19 +117,89 @@ def notify_reply(parent, reply):
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [author.email])
 
 
+def public_page_for(comment):
+    """The live, public page showing `comment`'s thread: the visitor's language first, else any translation.
+
+    None when no translation is live and public: then nothing may point at the thread (no reactions,
+    no redirect revealing an unpublished page's URL).
+    """
+    if not comment.page_id:
+        return None
+    translations = Page.objects.live().public().filter(translation_key=comment.page.translation_key)
+    pages = {page.locale_id: page for page in translations.select_related("locale")}
+    language = translation.get_language()
+    for page in pages.values():
+        if page.locale.language_code == language:
+            return page
+    return pages.get(comment.page.locale_id) or next(iter(pages.values()), None)
+
+
+def check_can_react(comment, user):
+    """Reactions and reports follow the rules of posting: raise ReactionRejected with the reason."""
+    if not user.is_authenticated:
+        raise ReactionRejected(_("Log in to take part."))
+    if not has_verified_email(user):
+        raise ReactionRejected(_("Confirm your email address before taking part: we sent you a link."))
+    if comment.is_hidden:
+        raise ReactionRejected(_("This comment is no longer available."))
+    page = public_page_for(comment)
+    if page is None:
+        raise ReactionRejected(_("This page is not available."))
+    if not thread_state(page)[0]:
+        raise ReactionRejected(_("This discussion is closed: reactions and reports are no longer accepted."))
+    if comment.user_id == user.pk:
+        raise ReactionRejected(_("You cannot react to or report your own comment."))
+    if not allow(f"reaction:{user.pk}", *REACTION_RATE_LIMIT):
+        raise ReactionRejected(_("Too many actions in a short time. Please wait a few minutes and try again."))
+
+
+def _current_reaction(comment, user):
+    return CommentReaction.objects.select_for_update().filter(comment=comment, user=user).first()
+
+
 def react(*, comment, user, reaction):
-    """Like, dislike (mutually exclusive toggles) or report a comment. Returns the flag now held or None."""
-    flag = REACTIONS[reaction]
+    """Agree or disagree with a comment ("I agree" / "I disagree"): a second click on the same takes it
+    back, the other one replaces it. Returns the reaction now held (LIKE, DISLIKE or None); raises ReactionRejected.
+
+    One row per (comment, citizen) by a database constraint: the two exclude each other, and a
+    concurrent double click that loses the race on the constraint ends with the reaction held, not a 500.
+    """
+    if reaction not in REACTIONS:
+        raise ValueError(reaction)
+    check_can_react(comment, user)
     with transaction.atomic():
-        existing = CommentFlag.objects.filter(comment=comment, user=user, flag=flag)
-        if reaction != "report" and existing.exists():
+        existing = _current_reaction(comment, user)
+        if existing is not None and existing.value == reaction:
             existing.delete()
             return None
-        if reaction in ("like", "dislike"):
-            other = DISLIKE if reaction == "like" else LIKE
-            CommentFlag.objects.filter(comment=comment, user=user, flag=other).delete()
-        CommentFlag.objects.get_or_create(comment=comment, user=user, flag=flag, defaults={"flag_date": timezone.now()})
-    return flag
+        if existing is not None:
+            existing.value = reaction
+            existing.save(update_fields=["value", "created_at"])
+            return reaction
+        try:
+            with transaction.atomic():
+                CommentReaction.objects.create(comment=comment, user=user, value=reaction)
+        except IntegrityError:  # the same citizen's other request stored one first
+            CommentReaction.objects.filter(comment=comment, user=user).update(value=reaction, created_at=timezone.now())
+    return reaction
+
+
+def report(*, comment, user, reason, text=""):
+    """Report a comment to the moderators with a reason. Returns the open report; raises ReactionRejected.
+
+    A citizen holds one open report per comment (database constraint): reporting again while the
+    first is open returns it unchanged, concurrent submissions included.
+    """
+    check_can_react(comment, user)
+    open_reports = CommentReport.objects.filter(comment=comment, user=user, reviewed_at__isnull=True)
+    existing = open_reports.first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return CommentReport.objects.create(comment=comment, user=user, reason=reason, text=text)
+    except IntegrityError:
+        return open_reports.get()
 
 
 class Node:
@@ -161,6 +234,16 @@ def thread_page_number(comment):
     return newer // settings.COMMENTS_THREADS_PER_PAGE + 1
 
 
+def _mine(user):
+    """Annotations with the viewer's own reaction and open report, so the tree needs no extra query."""
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "my_reaction": Subquery(CommentReaction.objects.filter(comment=OuterRef("pk"), user=user).values("value")[:1]),
+        "i_reported": Exists(CommentReport.objects.filter(comment=OuterRef("pk"), user=user, reviewed_at__isnull=True)),
+    }
+
+
 def thread_tree(page, user=None, page_number=1):
     """One page of a thread's visible tree, in a fixed number of queries however many comments.
 
@@ -175,25 +258,18 @@ def thread_tree(page, user=None, page_number=1):
             ParticipationComment.objects.filter(page=target, thread_id__in=thread_ids)
             .select_related("user")
             .annotate(
-                likes=Count("flags", filter=Q(flags__flag=LIKE)),
-                dislikes=Count("flags", filter=Q(flags__flag=DISLIKE)),
+                likes=Count("reactions", filter=Q(reactions__value=LIKE)),
+                dislikes=Count("reactions", filter=Q(reactions__value=DISLIKE)),
+                **_mine(user),
             )
             .order_by("-thread_id", "order")
         )
         if thread_ids
         else []
     )
-    mine = {}
-    if user is not None and user.is_authenticated and comments:
-        ids = [comment.pk for comment in comments]
-        for comment_id, flag in CommentFlag.objects.filter(user=user, comment_id__in=ids).values_list(
-            "comment_id", "flag"
-        ):
-            mine.setdefault(comment_id, set()).add(flag)
     nodes = {}
     roots = []
     for comment in comments:
-        comment.my_flags = mine.get(comment.pk, set())
         node = nodes[comment.pk] = Node(comment)
         if comment.parent_id == comment.pk or comment.parent_id not in nodes:
             roots.append(node)

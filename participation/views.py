@@ -7,10 +7,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
-from .comments import REACTIONS, CommentRejected, has_verified_email, post_comment, react, thread_page_number
-from .forms import CommentForm
+from .comments import (
+    REACTIONS,
+    CommentRejected,
+    ReactionRejected,
+    check_can_react,
+    post_comment,
+    public_page_for,
+    react,
+    report,
+    thread_page_number,
+)
+from .forms import CommentForm, ReportForm
 from .models import ParticipationComment
-from .ratelimit import allow
 
 
 def _live_page(page_id):
@@ -55,20 +64,60 @@ def post(request):
     return HttpResponseRedirect(f"{page.url}{f'?comments={number}' if number > 1 else ''}#c{comment.pk}")
 
 
+def _comment_and_page(comment_id):
+    """A visible comment and the live, public page showing it; 404 otherwise, so no URL of an
+    unpublished or private page is ever revealed by a redirect."""
+    comment = get_object_or_404(ParticipationComment, pk=comment_id, is_public=True, is_removed=False)
+    page = public_page_for(comment)
+    if page is None:
+        raise Http404
+    return comment, page.specific
+
+
+def _back_to(page, comment):
+    number = thread_page_number(comment)
+    return f"{page.url}{f'?comments={number}' if number > 1 else ''}#c{comment.pk}"
+
+
 @require_POST
 def reaction(request, comment_id):
-    comment = get_object_or_404(ParticipationComment, pk=comment_id, is_public=True, is_removed=False)
-    page = comment.page.localized.specific if comment.page_id else None
-    back = (page.url if page else "/") + f"#c{comment.pk}"
+    comment, page = _comment_and_page(comment_id)
+    back = _back_to(page, comment)
     if not request.user.is_authenticated:
         return redirect_to_login(back)
     kind = request.POST.get("reaction")
     if kind not in REACTIONS:
         raise Http404
-    if not has_verified_email(request.user):
-        messages.error(request, _("Confirm your email address before taking part: we sent you a link."))
-    elif not allow(f"reaction:{request.user.pk}", 60, 10 * 60):
-        messages.error(request, _("Too many actions in a short time. Please wait a few minutes and try again."))
-    elif react(comment=comment, user=request.user, reaction=kind) and kind == "report":
+    try:
+        react(comment=comment, user=request.user, reaction=kind)
+    except ReactionRejected as rejection:
+        messages.error(request, str(rejection))
+    return HttpResponseRedirect(back)
+
+
+@require_POST
+def report_comment(request, comment_id):
+    comment, page = _comment_and_page(comment_id)
+    back = _back_to(page, comment)
+    if not request.user.is_authenticated:
+        return redirect_to_login(back)
+    form = ReportForm(request.POST, prefix_id=f"report-{comment.pk}")
+    if not form.is_valid():
+        try:  # no form to correct where reporting is refused anyway (closed thread, one's own comment…)
+            check_can_react(comment, request.user)
+        except ReactionRejected as rejection:
+            messages.error(request, str(rejection))
+            return HttpResponseRedirect(back)
+        # The page again with the report form open on this comment, the reason and text kept.
+        form.comment_id = comment.pk
+        context = page.get_context(request)
+        context["report_form"] = form
+        context["comments_page_number"] = thread_page_number(comment)
+        return TemplateResponse(request, page.get_template(request), context, status=400)
+    try:
+        report(comment=comment, user=request.user, reason=form.cleaned_data["reason"], text=form.cleaned_data["text"])
+    except ReactionRejected as rejection:
+        messages.error(request, str(rejection))
+    else:
         messages.success(request, _("Thank you: the moderators will look at this comment."))
     return HttpResponseRedirect(back)

@@ -2,11 +2,11 @@
 
 import django_filters
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail import hooks
@@ -15,15 +15,18 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.widgets import Button
+from wagtail.log_actions import LogFormatter
 from wagtail.models import Page
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .comments import REPORT
+from . import moderation
 from .core.groups import groups_lost_by_deleting, groups_with_participation
-from .models import CommentThread, ParticipationComment
+from .forms import HideCommentsForm
+from .models import CommentThread, ModerationReason, ParticipationComment
 
 # --- comments -------------------------------------------------------------------------------
 
@@ -55,7 +58,7 @@ class CommentFilterSet(WagtailFilterSet):
     def filter_flagged(self, queryset, name, value):
         if value is None:
             return queryset
-        return queryset.filter(reports__gt=0) if value else queryset.filter(reports=0)
+        return queryset.filter(open_reports__gt=0) if value else queryset.filter(open_reports=0)
 
     def filter_hidden(self, queryset, name, value):
         if value is None:
@@ -66,14 +69,9 @@ class CommentFilterSet(WagtailFilterSet):
 
 class StatusColumn(Column):
     def get_value(self, instance):
-        return _("Hidden") if instance.is_hidden else _("Visible")
-
-
-def moderate(comments, user, *, visible):
-    """Hide or restore exactly these comments (not their replies), recording who and when."""
-    return ParticipationComment.objects.filter(pk__in=[comment.pk for comment in comments]).update(
-        is_public=visible, moderated_by=user, moderated_at=timezone.now()
-    )
+        if instance.is_hidden:
+            return _("Hidden")
+        return _("Visible, reviewed") if instance.moderated_at else _("Visible")
 
 
 class CommentViewSet(SnippetViewSet):
@@ -86,7 +84,8 @@ class CommentViewSet(SnippetViewSet):
         Column("page", label=_("Page")),
         Column("language", label=_("Language"), accessor="get_language_display"),
         Column("submit_date", label=_("Date")),
-        Column("reports", label=_("Reports"), sort_key="reports"),
+        Column("open_reports", label=_("Open reports"), sort_key="open_reports"),
+        Column("open_report_reasons", label=_("Reasons")),
         StatusColumn("status", label=_("Status")),
     ]
     filterset_class = CommentFilterSet
@@ -98,21 +97,28 @@ class CommentViewSet(SnippetViewSet):
     inspect_view_fields = [
         "comment",
         "page",
+        "open_report_reasons",
         "user_name",
         "language",
         "submit_date",
         "is_public",
         "moderated_by",
         "moderated_at",
+        "hidden_reason",
+        "hidden_note",
     ]
+    # Hiding and restoring go through the actions (with a reason, an email to the author and the
+    # audit log), never through a bare checkbox on the edit form.
     panels = [
         FieldPanel("comment", read_only=True),
-        FieldPanel("is_public", heading=_("Visible on the site")),
+        FieldPanel("is_public", heading=_("Visible on the site"), read_only=True),
     ]
 
     def get_queryset(self, request):
-        return ParticipationComment.objects.select_related("page", "user").annotate(
-            reports=Count("flags", filter=Q(flags__flag=REPORT))
+        return (
+            ParticipationComment.objects.select_related("page", "user")
+            .annotate(open_reports=Count("reports", filter=Q(reports__reviewed_at__isnull=True)))
+            .prefetch_related(Prefetch("reports", queryset=moderation.open_reports(), to_attr="open_report_list"))
         )
 
 
@@ -139,25 +145,26 @@ def register_participation_viewsets():
     return ParticipationGroup()
 
 
-@hooks.register("after_edit_snippet")
-def stamp_moderation(request, instance):
-    if isinstance(instance, ParticipationComment):
-        ParticipationComment.objects.filter(pk=instance.pk).update(
-            moderated_by=request.user, moderated_at=timezone.now()
-        )
-
-
 class _ModerationBulkAction(SnippetBulkAction):
+    """Moderation actions on selected comments; each names its own confirmation text and button,
+    so the template never guesses which action it confirms."""
+
     models = [ParticipationComment]
     template_name = "participation/admin/confirm_bulk_moderation.html"
-    visible = None
+    confirmation_text = ""
+    action_button_text = ""
+    action_button_class = ""
 
     def check_perm(self, snippet):
         return self.permission_policy.user_has_permission_for_instance(self.request.user, "change", snippet)
 
-    @classmethod
-    def execute_action(cls, objects, user=None, **kwargs):
-        return moderate(objects, user, visible=cls.visible), 0
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "confirmation_text": self.confirmation_text,
+            "action_button_text": self.action_button_text,
+            "action_button_class": self.action_button_class,
+        }
 
     def get_execution_context(self):
         return {**super().get_execution_context(), "user": self.request.user}
@@ -172,7 +179,21 @@ class HideCommentsBulkAction(_ModerationBulkAction):
     action_type = "hide"
     aria_label = _("Hide the selected comments")
     action_priority = 10
-    visible = False
+    form_class = HideCommentsForm
+    confirmation_text = _(
+        "These comments will be hidden from the public site and exports of public data. They stay in the "
+        "database for audit, and can be restored. Their authors are told the reason by email."
+    )
+    action_button_text = _("Yes, hide")
+    action_button_class = "serious"
+
+    def get_execution_context(self):
+        data = self.cleaned_form.cleaned_data
+        return {**super().get_execution_context(), "reason": data["reason"], "note": data["note"]}
+
+    @classmethod
+    def execute_action(cls, objects, user=None, reason=ModerationReason.OTHER, note="", **kwargs):
+        return moderation.hide(objects, user, reason=reason, note=note), 0
 
     @staticmethod
     def success_message(count):
@@ -185,11 +206,79 @@ class RestoreCommentsBulkAction(_ModerationBulkAction):
     action_type = "restore"
     aria_label = _("Restore the selected comments")
     action_priority = 20
-    visible = True
+    confirmation_text = _("These comments will be visible on the public site again.")
+    action_button_text = _("Yes, restore")
+
+    @classmethod
+    def execute_action(cls, objects, user=None, **kwargs):
+        return moderation.restore(objects, user), 0
 
     @staticmethod
     def success_message(count):
         return ngettext("%(count)d comment restored.", "%(count)d comments restored.", count)
+
+
+@hooks.register("register_bulk_action")
+class DismissReportsBulkAction(_ModerationBulkAction):
+    display_name = _("Dismiss reports")
+    action_type = "dismiss_reports"
+    aria_label = _("Dismiss the reports on the selected comments")
+    action_priority = 30
+    confirmation_text = _(
+        "These comments stay on the site: their open reports will be marked as reviewed and dismissed."
+    )
+    action_button_text = _("Yes, dismiss the reports")
+
+    @classmethod
+    def execute_action(cls, objects, user=None, **kwargs):
+        return moderation.dismiss_reports(objects, user), 0
+
+    @staticmethod
+    def success_message(count):
+        return ngettext("Reports dismissed on %(count)d comment.", "Reports dismissed on %(count)d comments.", count)
+
+
+@hooks.register("register_snippet_listing_buttons")
+def moderation_listing_buttons(snippet, user, next_url=None):
+    """One comment at a time from its row's "More" menu: the same confirmation pages as the bulk actions."""
+    if not isinstance(snippet, ParticipationComment):
+        return []
+    if not CommentModerationPolicy(ParticipationComment).user_has_permission(user, "change"):
+        return []
+
+    def url(action):
+        query = urlencode({"id": snippet.pk, **({"next": next_url} if next_url else {})})
+        return reverse("wagtail_bulk_action", args=("participation", "participationcomment", action)) + f"?{query}"
+
+    buttons = []
+    if getattr(snippet, "open_reports", 0):
+        buttons.append(Button(_("Dismiss reports"), url=url("dismiss_reports"), icon_name="check", priority=30))
+    if snippet.is_hidden:
+        buttons.append(Button(_("Restore"), url=url("restore"), icon_name="view", priority=20))
+    else:
+        buttons.append(Button(_("Hide"), url=url("hide"), icon_name="no-view", priority=10))
+    return buttons
+
+
+# --- audit log ------------------------------------------------------------------------------
+
+
+@hooks.register("register_log_actions")
+def register_moderation_log_actions(actions):
+    @actions.register_action(moderation.HIDE)
+    class HideComment(LogFormatter):
+        label = _("Hide comment")
+
+        def format_message(self, log_entry):
+            reason = log_entry.data.get("reason", "")
+            label = ModerationReason(reason).label if reason in ModerationReason.values else reason
+            return _("Hidden: %(reason)s") % {"reason": label}
+
+        def format_comment(self, log_entry):
+            return log_entry.data.get("note", "")
+
+    actions.register_action(moderation.RESTORE, _("Restore comment"), _("Restored"))
+    actions.register_action(moderation.DISMISS, _("Dismiss reports"), _("Reports dismissed: the comment stays"))
 
 
 # --- dashboard ------------------------------------------------------------------------------
@@ -225,7 +314,8 @@ def add_flagged_comments_panel(request, panels):
     policy = CommentModerationPolicy(ParticipationComment)
     if not policy.user_has_permission(request.user, "change"):
         return
-    count = ParticipationComment.objects.filter(is_public=True, is_removed=False, flags__flag=REPORT).distinct().count()
+    reported = Exists(moderation.open_reports().filter(comment=OuterRef("pk")))
+    count = ParticipationComment.objects.filter(reported, is_public=True, is_removed=False).count()
     url = reverse(CommentViewSet().get_url_name("list")) + "?flagged=true&hidden=false"
     panels.append(FlaggedCommentsPanel(count, url))
 

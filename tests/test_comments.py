@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from participation.comments import REPORT, post_comment
-from participation.models import CommentThread, ParticipationComment
+from participation.comments import post_comment
+from participation.models import CommentReport, CommentThread, ParticipationComment
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -142,13 +142,14 @@ def test_like_dislike_once_and_report(client, citizen, marco, parco):
     url = f"/it/comments/{comment.pk}/reaction/"
     client.post(url, {"reaction": "like"})
     client.post(url, {"reaction": "like"})  # a second click takes the like back
-    assert comment.flags.filter(flag="I liked it").count() == 0
+    assert comment.reactions.count() == 0
     client.post(url, {"reaction": "like"})
     client.post(url, {"reaction": "dislike"})  # switching replaces the like
-    assert list(comment.flags.values_list("flag", flat=True)) == ["I disliked it"]
-    client.post(url, {"reaction": "report"})
-    client.post(url, {"reaction": "report"})
-    assert comment.flags.filter(flag=REPORT).count() == 1
+    assert list(comment.reactions.values_list("value", flat=True)) == ["dislike"]
+    report = f"/it/comments/{comment.pk}/report/"
+    client.post(report, {"reason": "spam"})
+    client.post(report, {"reason": "spam"})
+    assert comment.reports.count() == 1
     page = html(client.get(parco["it"].url))
     assert "Hai segnalato questo commento" in page.select_one(f"#c{comment.pk}").get_text()
     assert client.post(url, {"reaction": "bogus"}).status_code == 404
@@ -250,10 +251,7 @@ def moderator(client):
 def test_moderators_list_filter_and_bulk_hide(client, citizen, marco, parco, moderator):
     reported = post_comment(page=parco["it"], user=citizen, text="segnalato")
     calm = post_comment(page=parco["it"], user=citizen, text="tranquillo")
-    from django.utils import timezone
-    from django_comments.models import CommentFlag
-
-    CommentFlag.objects.create(comment=reported, user=marco, flag=REPORT, flag_date=timezone.now())
+    CommentReport.objects.create(comment=reported, user=marco, reason="offensive")
     listing = reverse("wagtailsnippets_participation_participationcomment:list")
     response = client.get(listing, {"flagged": "true"})
     assert response.status_code == 200
@@ -268,7 +266,7 @@ def test_moderators_list_filter_and_bulk_hide(client, citizen, marco, parco, mod
         + f"?id={reported.pk}&id={calm.pk}"
     )
     assert client.get(action).status_code == 200
-    response = client.post(action)
+    response = client.post(action, {"reason": "offensive"})
     assert response.status_code == 302
     reported.refresh_from_db()
     calm.refresh_from_db()

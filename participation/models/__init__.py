@@ -1,10 +1,13 @@
 from participation.core.models import TranslationGroup
 
-from .comments import CommentThread, ParticipationComment
+from .comments import CommentReaction, CommentReport, CommentThread, ModerationReason, ParticipationComment
 from .polls import PollOption, PollPage, PollVote, PollVoteChoice
 
 __all__ = [
+    "CommentReaction",
+    "CommentReport",
     "CommentThread",
+    "ModerationReason",
     "ParticipationComment",
     "PollOption",
     "PollPage",

@@ -1,7 +1,22 @@
+from collections import Counter
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_comments_xtd.models import XtdComment
+
+
+class ModerationReason(models.TextChoices):
+    """Why a citizen reports a comment, and why a moderator hides one (the same list for both)."""
+
+    SPAM = "spam", _("Spam or advertising")
+    OFFENSIVE = "offensive", _("Offensive or abusive")
+    OFF_TOPIC = "off_topic", _("Off topic")
+    PERSONAL_DATA = "personal_data", _("Personal data")
+    OTHER = "other", _("Other")
+
+
+REASON_TEXT_MAX_LENGTH = 500
 
 
 class ParticipationComment(XtdComment):
@@ -31,6 +46,10 @@ class ParticipationComment(XtdComment):
         related_name="+",
         verbose_name=_("moderated by"),
     )
+    hidden_reason = models.CharField(
+        _("reason for hiding"), max_length=16, choices=ModerationReason.choices, blank=True
+    )
+    hidden_note = models.TextField(_("moderator's note to the author"), max_length=REASON_TEXT_MAX_LENGTH, blank=True)
 
     class Meta:
         verbose_name = _("citizen comment")
@@ -48,6 +67,22 @@ class ParticipationComment(XtdComment):
     @property
     def is_hidden(self):
         return not self.is_public or self.is_removed
+
+    def open_report_reasons(self):
+        """Why citizens reported this comment (open reports only): each reason with its count, then the texts.
+
+        Uses `open_report_list` when the queryset prefetched it (the moderation listing), so the listing
+        does not query once per row.
+        """
+        reports = getattr(self, "open_report_list", None)
+        if reports is None:
+            reports = list(self.reports.filter(reviewed_at__isnull=True))
+        counts = Counter(report.get_reason_display() for report in reports)
+        parts = [f"{reason} ({count})" for reason, count in counts.most_common()]
+        parts += [f"“{report.text}”" for report in reports if report.text]
+        return "; ".join(parts) or "-"
+
+    open_report_reasons.short_description = _("Why citizens reported it")
 
     def get_absolute_url(self, anchor_pattern="#c%(id)s"):
         page = self.page.localized if self.page_id else None
@@ -92,3 +127,86 @@ class CommentThread(models.Model):
         # Whichever translation the editor picked, the thread is the translation group's.
         self.page = canonical(self.page)
         super().save(*args, **kwargs)
+
+
+class CommentReaction(models.Model):
+    """A citizen's "I agree" or "I disagree" on a comment.
+
+    One row per (comment, citizen): changing one's mind updates the value, so agreeing and
+    disagreeing exclude each other by the database constraint, even under concurrent clicks.
+    """
+
+    LIKE, DISLIKE = "like", "dislike"
+    VALUES = [(LIKE, _("I agree")), (DISLIKE, _("I disagree"))]
+
+    comment = models.ForeignKey(
+        ParticipationComment, on_delete=models.CASCADE, related_name="reactions", verbose_name=_("comment")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comment_reactions", verbose_name=_("user")
+    )
+    value = models.CharField(_("reaction"), max_length=8, choices=VALUES)
+    created_at = models.DateTimeField(_("date"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("comment reaction")
+        verbose_name_plural = _("comment reactions")
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "user"], name="one_reaction_per_citizen_per_comment"),
+            models.CheckConstraint(
+                condition=models.Q(value__in=["like", "dislike"]), name="reaction_is_like_or_dislike"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.value} {self.comment_id}"
+
+
+class CommentReport(models.Model):
+    """A citizen's report of a comment to the moderators, with its reason, until a moderator reviews it.
+
+    Reviewed reports stay for audit: `outcome` says whether the comment was hidden or the report
+    dismissed. A citizen holds at most one open report per comment.
+    """
+
+    DISMISSED, HIDDEN = "dismissed", "hidden"
+    OUTCOMES = [(DISMISSED, _("Dismissed: the comment stays")), (HIDDEN, _("The comment was hidden"))]
+
+    comment = models.ForeignKey(
+        ParticipationComment, on_delete=models.CASCADE, related_name="reports", verbose_name=_("comment")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="comment_reports",
+        verbose_name=_("reported by"),
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=ModerationReason.choices)
+    text = models.TextField(_("details"), max_length=REASON_TEXT_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=OUTCOMES, blank=True)
+
+    class Meta:
+        verbose_name = _("comment report")
+        verbose_name_plural = _("comment reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "user"],
+                condition=models.Q(reviewed_at__isnull=True),
+                name="one_open_report_per_citizen_per_comment",
+            ),
+        ]
+        indexes = [models.Index(fields=["comment", "reviewed_at"], name="report_comment_open_idx")]
+
+    def __str__(self):
+        return f"{self.get_reason_display()}: {self.comment_id}"

@@ -2,9 +2,10 @@
 
 from django import template
 from django.conf import settings
+from django.utils.translation import gettext as _
 
-from participation.comments import DISLIKE, LIKE, REPORT, has_verified_email, thread_state, thread_tree
-from participation.forms import CommentForm
+from participation.comments import DISLIKE, LIKE, has_verified_email, thread_state, thread_tree
+from participation.forms import CommentForm, ReportForm
 
 register = template.Library()
 
@@ -16,7 +17,9 @@ def comment_thread(context, page):
     if page.pk is None:  # previewing a page that was never saved: no thread yet
         return {"page": page, "preview_without_thread": True}
     user = request.user
-    nodes, count, threads_page = thread_tree(page, user, request.GET.get("comments"))
+    # After a rejected report the view names the page of threads holding the reported comment.
+    page_number = context.get("comments_page_number") or request.GET.get("comments")
+    nodes, count, threads_page = thread_tree(page, user, page_number)
     is_open, _state = thread_state(page)
     can_post = is_open and has_verified_email(user)
     bound = context.get("comment_form")
@@ -40,10 +43,8 @@ def comment_thread(context, page):
         "show_bound_form": bound is not None and bound.is_bound and not parent_with_errors,
         "bound_reply": bound_reply,
         "parent_with_errors": parent_with_errors,
+        "bound_report": context.get("report_form"),
         "max_level": settings.COMMENTS_XTD_MAX_THREAD_LEVEL,
-        "LIKE": LIKE,
-        "DISLIKE": DISLIKE,
-        "REPORT": REPORT,
     }
 
 
@@ -82,3 +83,27 @@ def reply_form(page, comment, bound_reply=None):
         bound_reply.auto_id = f"reply-{comment.pk}-%s"
         return bound_reply
     return CommentForm(initial={"page": page.pk, "parent": comment.pk}, prefix_id=f"reply-{comment.pk}")
+
+
+@register.simple_tag
+def may_react(user, comment, is_open):
+    """Whether to offer "I agree", "I disagree" and "Report": signed in, open thread, someone else's comment.
+
+    The same rules are enforced on the server by participation.comments.react() and report().
+    """
+    return bool(user.is_authenticated and is_open and comment.user_id != user.pk)
+
+
+@register.simple_tag
+def reaction_choices(comment):
+    """(value, label, count) of the two reaction buttons, in the order they are shown."""
+    return [(LIKE, _("I agree"), comment.likes), (DISLIKE, _("I disagree"), comment.dislikes)]
+
+
+@register.simple_tag
+def report_form(comment, bound_report=None):
+    """The report form on `comment`: the citizen's rejected report if it was this one (text kept), else empty."""
+    prefix_id = f"report-{comment.pk}"
+    if bound_report is not None and getattr(bound_report, "comment_id", None) == comment.pk:
+        return bound_report
+    return ReportForm(prefix_id=prefix_id)
