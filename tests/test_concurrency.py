@@ -1,0 +1,178 @@
+"""Many requests at once against a live server: no 500s, and every accepted vote is stored.
+
+Real HTTP to Django's threaded live server, each request in its own thread with its own database
+connection (on SQLite a file test database: see settings/test.py), on whichever database the suite
+runs on. Before SQLite ran in WAL mode with IMMEDIATE transactions, these loads gave dozens of
+500s ("database is locked").
+"""
+
+import http.client
+import threading
+from collections import Counter
+from urllib.parse import urlencode
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
+from django.urls import reverse
+from django.utils import translation
+
+from participation.comments import LIKE
+from participation.models import ParticipationComment, PollPage, PollVote, PollVoteChoice
+
+pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
+
+CSRF_TOKEN = "concurrencytestcsrftoken12345678"  # a 32-character secret: cookie and form field alike
+
+
+class Server(ThreadedWSGIServer):
+    # Django's test server queues 10 connections (gunicorn 2048): a hundred at once would be reset.
+    request_queue_size = 256
+
+
+class ServerThread(LiveServerThread):
+    server_class = Server
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A live server like pytest-django's, with a listen queue as long as a production server's."""
+    from django.db import connection
+
+    assert not connection.creation.is_in_memory_db(connection.settings_dict["TEST"]["NAME"] or ":memory:"), (
+        "the live server's threads need their own connections: a file test database (settings/test.py)"
+    )
+    thread = ServerThread("localhost", StaticFilesHandler)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait()
+    if thread.error:
+        raise thread.error
+    yield thread
+    thread.terminate()
+
+
+def log_in(user):
+    """A session cookie value for `user`, made the way django.contrib.auth.login makes one."""
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+def post(server, path, session_key, data):
+    """POST a form as a logged-in browser would; the response's status (redirects not followed)."""
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=120)
+    try:
+        connection.request(
+            "POST",
+            path,
+            body=urlencode({**data, "csrfmiddlewaretoken": CSRF_TOKEN}, doseq=True),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}; {settings.CSRF_COOKIE_NAME}={CSRF_TOKEN}",
+            },
+        )
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def all_at_once(server, requests):
+    """Send [(path, session_key, data)] each from its own thread, released together; their statuses."""
+    statuses = [None] * len(requests)
+    barrier = threading.Barrier(len(requests))
+
+    def send(index, path, session_key, data):
+        try:
+            barrier.wait()
+            statuses[index] = post(server, path, session_key, data)
+        except Exception as error:  # noqa: BLE001 - reported in the statuses the test asserts on
+            statuses[index] = repr(error)
+
+    threads = [threading.Thread(target=send, args=(i, *request)) for i, request in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Counter(statuses)
+
+
+@pytest.fixture
+def citizens(db):
+    """Verified citizens: a function giving `n` of them, with a session cookie each."""
+    from allauth.account.models import EmailAddress
+
+    User = get_user_model()
+
+    def make(n, prefix):
+        users = User.objects.bulk_create(
+            [User(username=f"{prefix}{i}", email=f"{prefix}{i}@example.org", password="!") for i in range(n)]
+        )
+        if not users[0].pk:  # backends that do not return primary keys from bulk_create
+            users = list(User.objects.filter(username__startswith=prefix).order_by("pk"))
+        EmailAddress.objects.bulk_create(
+            [EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in users]
+        )
+        return [(user, log_in(user)) for user in users]
+
+    return make
+
+
+@pytest.fixture
+def poll(transactional_db):
+    from tests.conftest import seed
+
+    if not PollPage.objects.exists():  # an earlier transactional test flushed the database
+        seed()
+    return PollPage.objects.get(locale__language_code="it")
+
+
+def test_fifty_concurrent_revotes_by_one_citizen(server, poll, citizens):
+    [(citizen, session_key)] = citizens(1, "rivoto")
+    options = list(poll.options.order_by("sort_order"))
+    requests = [(poll.url + "vote/", session_key, {"options": options[i % len(options)].pk}) for i in range(50)]
+
+    statuses = all_at_once(server, requests)
+
+    # 30 are accepted (the per-citizen limit in ten minutes); the other 20 are told to wait.
+    assert statuses == Counter({302: 30, 400: 20})
+    vote = PollVote.objects.get(poll=poll, user=citizen)
+    assert PollVoteChoice.objects.filter(vote=vote).count() == 1
+
+
+def test_a_hundred_citizens_voting_at_once(server, poll, citizens):
+    people = citizens(100, "votante")
+    options = list(poll.options.order_by("sort_order"))
+    chosen = {user.pk: options[i % len(options)] for i, (user, _) in enumerate(people)}
+    requests = [(poll.url + "vote/", key, {"options": chosen[user.pk].pk}) for user, key in people]
+
+    statuses = all_at_once(server, requests)
+
+    assert statuses == Counter({302: 100})
+    stored = dict(PollVoteChoice.objects.filter(vote__poll=poll).values_list("vote__user", "option"))
+    assert stored == {pk: option.pk for pk, option in chosen.items()}
+
+
+def test_thirty_concurrent_likes(server, poll, citizens):
+    comment = ParticipationComment.objects.filter(is_public=True, is_removed=False).first()
+    with translation.override("it"):
+        path = reverse("comment_reaction", args=[comment.pk])
+    people = citizens(30, "apprezza")
+
+    statuses = all_at_once(server, [(path, key, {"reaction": "like"}) for _, key in people])
+    assert statuses == Counter({302: 30})
+    assert comment.flags.filter(flag=LIKE, user__in=[user for user, _ in people]).count() == 30
+
+    # One citizen clicking "I agree" thirty times at once: the toggles queue, none fails.
+    [(_, key)] = citizens(1, "insistente")
+    statuses = all_at_once(server, [(path, key, {"reaction": "like"})] * 30)
+    assert statuses == Counter({302: 30})
