@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sites",
+    # The project's own system checks (civic_site/checks.py)
+    "civic_site",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +144,9 @@ SESSION_ENGINE = (
     if os.environ.get("REDIS_URL")
     else "django.contrib.sessions.backends.db"
 )
+# One server process serves the site (development, tests): nothing needs to be shared between
+# processes. production.py reads it from the environment; see civic_site/checks.py.
+SINGLE_SERVER = True
 
 # Users: one model for editors and citizens.
 AUTH_USER_MODEL = "accounts.User"
