@@ -191,7 +191,7 @@ def test_admin_form_rejects_a_phase_ending_before_it_starts(client, consultation
 # --- the consultation page ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("code", "current_phase"), [("it", "Raccolta di idee"), ("en", "Ideas")])
+@pytest.mark.parametrize(("code", "current_phase"), [("it", "Scelta della disposizione"), ("en", "Choice of layout")])
 def test_page_shows_timeline_with_current_phase_and_status(client, consultations, code, current_phase):
     page = consultations[0][code]
     response = client.get(page.url)
@@ -468,8 +468,8 @@ def test_demo_details(consultations):
                 phase.name for phase in page.phases.all()
             ]
     parco = consultations[0]
-    assert parco["it"].current_phase.name == "Raccolta di idee"
-    assert parco["en"].current_phase.name == "Ideas"
+    assert parco["it"].current_phase.name == "Scelta della disposizione"
+    assert parco["en"].current_phase.name == "Choice of layout"
     assert parco["en"].point == {"lat": 45.0875, "lng": 7.6695}
     assert {tag.name for tag in parco["it"].tags.all()} >= {"verde"}
     assert {tag.name for tag in parco["en"].tags.all()} >= {"green spaces"}
