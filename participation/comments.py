@@ -6,6 +6,7 @@ Posting, reactions and the thread tree live here; views.py turns them into HTTP 
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sites.models import Site
 from django.core.mail import send_mail
@@ -118,6 +119,9 @@ def react(*, comment, user, reaction):
     """Like, dislike (mutually exclusive toggles) or report a comment. Returns the flag now held or None."""
     flag = REACTIONS[reaction]
     with transaction.atomic():
+        # One citizen's clicks at once (a double click, two tabs) apply one after the other: otherwise one
+        # could take back the flag another was inserting, which then failed on the unique constraint (500).
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         existing = CommentFlag.objects.filter(comment=comment, user=user, flag=flag)
         if reaction != "report" and existing.exists():
             existing.delete()
