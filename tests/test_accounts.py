@@ -121,6 +121,9 @@ def test_editor_group_reaches_the_admin_and_can_edit_home(client, site_tree):
 
 
 def test_admin_can_log_into_wagtail(client):
-    response = client.post("/admin/login/", {"username": "admin", "password": "partecipa-torino-2026"})
+    # Through allauth's login, with the email address: Wagtail's own login form is gone.
+    response = client.post(
+        "/it/accounts/login/?next=/admin/", {"login": "admin@example.org", "password": "partecipa-torino-2026"}
+    )
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200

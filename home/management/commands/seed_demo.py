@@ -1,7 +1,8 @@
 """Build the Turin demo site, in Italian and English, from files in home/demo/.
 
 Idempotent: every object is looked up first and only created when missing, so a second
-run changes nothing (no new pages, revisions, images, users or groups).
+run changes nothing (no new pages, revisions, images or users). The staff groups are not
+made here: a data migration (accounts/migrations/0003_roles.py) defines them on every database.
 """
 
 import json
@@ -10,15 +11,13 @@ from pathlib import Path
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.sites.models import Site as DjangoSite
 from django.core.files.images import ImageFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from wagtail.images import get_image_model
-from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Locale, Page, Site
+from wagtail.models import Collection, Locale, Page, Site
 
 from consultations.demo import ensure_consultation_details
 from consultations.models import ConsultationIndexPage, ConsultationPage
@@ -29,58 +28,16 @@ DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 LANGUAGES = ("it", "en")
 
 ADMIN_USERNAME = "admin"
+ADMIN_EMAIL = "admin@example.org"  # everyone logs in with their email, staff included
 DEMO_PASSWORD = "partecipa-torino-2026"  # noqa: S105 - demo accounts only; refused in production
 CITIZENS = [
     ("giulia.rossi@example.org", "Giulia R."),
     ("marco.bianchi@example.org", "Marco B."),
 ]
 
-# Groups named in DESIGN.md and the admin permissions each starts with.
-THREAD_PERMISSIONS = [
-    "participation.add_commentthread",
-    "participation.change_commentthread",
-    "participation.view_commentthread",
-]
-GROUPS = {
-    "Editors": ["wagtailadmin.access_admin", "wagtail_localize.submit_translation", *THREAD_PERMISSIONS],
-    "Moderators": [
-        "wagtailadmin.access_admin",
-        "participation.view_participationcomment",
-        "participation.change_participationcomment",
-        *THREAD_PERMISSIONS,
-    ],
-    "Results": ["wagtailadmin.access_admin"],
-}
-EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
-EDITOR_MEDIA_PERMISSIONS = [
-    ("wagtailimages", "add_image"),
-    ("wagtailimages", "change_image"),
-    ("wagtailimages", "choose_image"),
-    ("wagtaildocs", "add_document"),
-    ("wagtaildocs", "change_document"),
-    ("wagtaildocs", "choose_document"),
-]
-
-
-# Permissions that Wagtail and wagtail-localize create in data migrations (not model permissions):
-# recreated here when a test database was flushed.
-ADMIN_PERMISSIONS = {
-    "wagtailadmin.access_admin": ("admin", "Can access Wagtail admin"),
-    "wagtail_localize.submit_translation": ("translation", "Can submit translations"),
-}
-
-
-def admin_permission(dotted):
-    app_label, codename = dotted.split(".")
-    if dotted not in ADMIN_PERMISSIONS:
-        return Permission.objects.get(content_type__app_label=app_label, codename=codename)
-    model, name = ADMIN_PERMISSIONS[dotted]
-    content_type, _ = ContentType.objects.get_or_create(app_label=app_label, model=model)
-    return Permission.objects.get_or_create(content_type=content_type, codename=codename, defaults={"name": name})[0]
-
 
 class Command(BaseCommand):
-    help = "Create the Turin demo site (both languages), its groups and demo accounts. Safe to run twice."
+    help = "Create the Turin demo site (both languages) and demo accounts. Safe to run twice."
 
     def handle(self, *args, **options):
         if not getattr(settings, "ALLOW_DEMO_CONTENT", False):
@@ -98,7 +55,6 @@ class Command(BaseCommand):
             consultations = self.ensure_translated_children(index, ConsultationPage, content["consultations"])
             standard = self.ensure_translated_children(homes, StandardPage, content["standard_pages"])
             self.ensure_featured(homes, consultations)
-            self.ensure_groups(homes["it"])
             self.ensure_users()
             self.created += ensure_consultation_details(consultations)
             poll, made = ensure_poll(consultations[0], {name: entry["image"] for name, entry in self.images.items()})
@@ -110,7 +66,7 @@ class Command(BaseCommand):
         if self.created:
             call_command("update_index", verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"Demo content ready ({self.created} objects created)."))
-        self.stdout.write(f"Admin login: {ADMIN_USERNAME} / {DEMO_PASSWORD} at /admin/")
+        self.stdout.write(f"Admin login: {ADMIN_EMAIL} / {DEMO_PASSWORD} at /admin/")
         self.stdout.write(f"Citizens: {', '.join(email for email, _name in CITIZENS)} / {DEMO_PASSWORD}")
 
     # --- tree -------------------------------------------------------------------------------
@@ -241,35 +197,14 @@ class Command(BaseCommand):
 
     # --- people -----------------------------------------------------------------------------
 
-    def ensure_groups(self, home):
-        """Groups from DESIGN.md; Wagtail's own migrations may already have made Editors and Moderators."""
-        for name, codenames in GROUPS.items():
-            group, made = Group.objects.get_or_create(name=name)
-            self.created += made
-            group.permissions.add(*(admin_permission(dotted) for dotted in codenames))
-            if name != "Editors":
-                continue
-            for codename in EDITOR_PAGE_PERMISSIONS:
-                GroupPagePermission.objects.get_or_create(
-                    group=group,
-                    page=Page.get_first_root_node(),
-                    permission=Permission.objects.get(content_type__app_label="wagtailcore", codename=codename),
-                )
-            for app_label, codename in EDITOR_MEDIA_PERMISSIONS:
-                GroupCollectionPermission.objects.get_or_create(
-                    group=group,
-                    collection=self.collection,
-                    permission=Permission.objects.get(content_type__app_label=app_label, codename=codename),
-                )
-
     def ensure_users(self):
         User = get_user_model()
         if not User.objects.filter(username=ADMIN_USERNAME).exists():
             User.objects.create_superuser(
-                ADMIN_USERNAME, "admin@example.org", DEMO_PASSWORD, display_name="Redazione Torino Partecipa"
+                ADMIN_USERNAME, ADMIN_EMAIL, DEMO_PASSWORD, display_name="Redazione Torino Partecipa"
             )
             EmailAddress.objects.create(
-                user=User.objects.get(username=ADMIN_USERNAME), email="admin@example.org", verified=True, primary=True
+                user=User.objects.get(username=ADMIN_USERNAME), email=ADMIN_EMAIL, verified=True, primary=True
             )
             self.created += 1
         for email, name in CITIZENS:
