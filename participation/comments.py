@@ -6,6 +6,7 @@ Posting, reactions and the thread tree live here; views.py turns them into HTTP 
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sites.models import Site
 from django.core.mail import send_mail
@@ -168,6 +169,9 @@ def react(*, comment, user, reaction):
         raise ValueError(reaction)
     check_can_react(comment, user)
     with transaction.atomic():
+        # One citizen's clicks at once (a double click, two tabs) apply one after the other: otherwise one
+        # could take back the reaction another was storing.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         existing = _current_reaction(comment, user)
         if existing is not None and existing.value == reaction:
             existing.delete()

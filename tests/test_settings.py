@@ -8,20 +8,25 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "civic_site.settings.production",
     "SECRET_KEY": "a-long-random-production-secret-for-the-check-only-9f8e7d6c5b4a3210zyxwvut",
     "ALLOWED_HOSTS": "partecipa.torino.it",
+    # Nothing connects to these: the checks only read which database and cache are configured.
+    "DATABASE_URL": "postgres://partecipa:secret@db.invalid:5432/partecipa",
+    "REDIS_URL": "redis://redis.invalid:6379/0",
 }
 
 
-def run_manage(*args, env):
+def run_manage(*args, env, unset=(), command=(sys.executable, "manage.py")):
+    """Run manage.py (or `command`) with `env` on top of ours, without the variables named in `unset`."""
     base = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")
+        if key not in ("SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE", "SINGLE_SERVER")
     }
     base.pop("DJANGO_SETTINGS_MODULE", None)
+    merged = {key: value for key, value in {**base, **env}.items() if key not in unset}
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [*command, *args],
         cwd=ROOT,
-        env={**base, **env},
+        env=merged,
         capture_output=True,
         text=True,
         timeout=120,
@@ -41,6 +46,51 @@ def test_production_refuses_to_start_without_secret_key_or_hosts():
         result = run_manage("check", env=env)
         assert result.returncode != 0
         assert missing in result.stderr
+
+
+def test_production_refuses_sqlite_or_a_per_process_cache_unless_single_server():
+    """On several workers without Redis every rate limit was counted per process (35 of 40 comments
+    got through a limit of 5): production settings stop with a system check error saying why."""
+    sqlite = run_manage("check", env=PRODUCTION_ENV, unset=("DATABASE_URL",))
+    assert sqlite.returncode != 0
+    assert "civic_site.E001" in sqlite.stderr and "SQLite" in sqlite.stderr
+    assert "civic_site.E002" not in sqlite.stderr
+
+    no_redis = run_manage("migrate", "--plan", env=PRODUCTION_ENV, unset=("REDIS_URL",))
+    assert no_redis.returncode != 0
+    assert "civic_site.E002" in no_redis.stderr and "REDIS_URL" in no_redis.stderr
+    assert "civic_site.E001" not in no_redis.stderr
+
+    single = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={**PRODUCTION_ENV, "SINGLE_SERVER": "true"},
+        unset=("DATABASE_URL", "REDIS_URL"),
+    )
+    assert single.returncode == 0, single.stdout + single.stderr
+    assert "System check identified no issues" in single.stdout
+
+
+def test_gunicorn_refuses_to_start_where_the_checks_fail():
+    """gunicorn runs no system checks: wsgi.py runs ours and the worker fails to boot."""
+    gunicorn = (str(Path(sys.executable).with_name("gunicorn")), "--check-config", "civic_site.wsgi")
+    refused = run_manage(env=PRODUCTION_ENV, unset=("REDIS_URL",), command=gunicorn)
+    assert refused.returncode != 0
+    assert "civic_site.E002" in refused.stderr
+    served = run_manage(env=PRODUCTION_ENV, command=gunicorn)
+    assert served.returncode == 0, served.stderr[-3000:]
+
+
+def test_sqlite_takes_concurrent_writers_in_turn():
+    """WAL, write transactions that take the lock when they start, and a wait instead of an error."""
+    code = "import civic_site.settings.base as s; print(s.DATABASES['default']['OPTIONS'])"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert "'transaction_mode': 'IMMEDIATE'" in result.stdout
+    assert "journal_mode=WAL" in result.stdout
+    assert "'timeout': 20" in result.stdout
 
 
 def test_production_uses_hashed_compressed_static_files_and_https():

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sites",
+    # The project's own system checks (civic_site/checks.py)
+    "civic_site",
 ]
 
 MIDDLEWARE = [
@@ -114,6 +116,18 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     INSTALLED_APPS.append("django.contrib.postgres")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent writers on SQLite: WAL lets readers go on while one connection writes; IMMEDIATE
+    # takes the write lock when a transaction starts, so a transaction never has to upgrade a read
+    # lock (SQLite refuses that at once with "database is locked", whatever the timeout); the
+    # timeout (seconds) is how long a writer waits for the lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -130,6 +144,9 @@ SESSION_ENGINE = (
     if os.environ.get("REDIS_URL")
     else "django.contrib.sessions.backends.db"
 )
+# One server process serves the site (development, tests): nothing needs to be shared between
+# processes. production.py reads it from the environment; see civic_site/checks.py.
+SINGLE_SERVER = True
 
 # Users: one model for editors and citizens.
 AUTH_USER_MODEL = "accounts.User"

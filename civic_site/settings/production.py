@@ -1,4 +1,5 @@
-"""Production: refuses to start without SECRET_KEY and ALLOWED_HOSTS; HTTPS only."""
+"""Production: refuses to start without SECRET_KEY and ALLOWED_HOSTS, or on SQLite or without Redis
+unless SINGLE_SERVER=true (civic_site/checks.py); HTTPS only."""
 
 import os
 
@@ -33,5 +34,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 
 ALLOW_DEMO_CONTENT = False
+
+# Several app servers or workers need PostgreSQL and Redis (REDIS_URL): the system checks in
+# civic_site/checks.py refuse SQLite and a per-process cache unless SINGLE_SERVER=true.
+SINGLE_SERVER = os.environ.get("SINGLE_SERVER", "").strip().lower() == "true"
 
 LOGGING["root"]["level"] = os.environ.get("LOG_LEVEL", "INFO")  # noqa: F405

