@@ -49,3 +49,20 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def tree(db):
+    """A bilingual tree built with factories (no seed): {"home", "index", "consultation", "poll"}, each
+    {"it": page, "en": translation}. See tests/factories.py."""
+    from tests.factories import build_tree
+
+    return build_tree()
+
+
+@pytest.fixture
+def verified_citizen(db):
+    """A citizen with a verified email address, made by UserFactory."""
+    from tests.factories import UserFactory
+
+    return UserFactory(display_name="Giulia R.")

@@ -1,0 +1,446 @@
+"""Factories for tests: people, locales and the bilingual page tree, built without the demo seed.
+
+In the style of torchbox.com's ``tbx/core/factories.py``: factory-boy for plain models,
+wagtail-factories for pages (``parent=`` places a page in the tree). Tests build what they need:
+
+    tree = build_tree()                         # homes, index, a process with phases, a poll: it + en
+    citizen = UserFactory()                     # verified email; UserFactory(verified=False) is not
+    poll = PollPageFactory(parent=tree["consultation"]["it"])
+    english = translate(poll, title="Layout", options=["Meadow", "Gardens", "Square"])
+
+Every poll in the suite is made here (PollPageFactory / translate): when the poll model changes
+(its stable key, its phase), this file is the one place to adapt.
+"""
+
+from datetime import timedelta
+
+import factory
+import wagtail_factories
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.utils import timezone, translation
+from factory.django import DjangoModelFactory
+from wagtail.models import Collection, Locale, Page, Site
+
+from consultations.models import ConsultationIndexPage, ConsultationPage, ConsultationPhase
+from home.models import HomePage, StandardPage
+from participation.comments import post_comment
+from participation.models import CommentThread, ParticipationComment, PollOption, PollPage
+
+PASSWORD = "partecipa-torino-2026"
+LANGUAGES = ("it", "en")
+
+
+# --- locales ----------------------------------------------------------------------------------
+
+
+def locale(code="it"):
+    """The Locale row for ``code``. Italian comes from the migrations (LANGUAGE_CODE); English is made
+    on first use, and both are remade after a transactional test has flushed the database."""
+    return Locale.objects.get_or_create(language_code=code)[0]
+
+
+def locales():
+    return {code: locale(code) for code in LANGUAGES}
+
+
+# --- people -----------------------------------------------------------------------------------
+
+
+class EmailAddressFactory(DjangoModelFactory):
+    """allauth's record of a user's address: verified unless told otherwise."""
+
+    class Meta:
+        model = EmailAddress
+
+    user = None
+    email = factory.LazyAttribute(lambda obj: obj.user.email)
+    verified = True
+    primary = True
+
+
+class UserFactory(DjangoModelFactory):
+    """A citizen with a verified email address (``verified=False``: signed up, not confirmed yet)."""
+
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    class Params:
+        verified = True
+
+    username = factory.Sequence(lambda n: f"cittadino{n}")
+    email = factory.LazyAttribute(lambda obj: f"{obj.username}@example.org")
+    display_name = factory.Sequence(lambda n: f"Cittadina {n}.")
+    password = factory.django.Password(PASSWORD)
+    email_address = factory.RelatedFactory(
+        EmailAddressFactory,
+        factory_related_name="user",
+        email=factory.SelfAttribute("..email"),
+        verified=factory.SelfAttribute("..verified"),
+    )
+
+
+class AdminFactory(UserFactory):
+    """A superuser (Wagtail admin, everything allowed)."""
+
+    username = factory.Sequence(lambda n: f"admin{n}")
+    display_name = "Redazione Torino Partecipa"
+    is_staff = True
+    is_superuser = True
+
+
+# Groups named in DESIGN.md and the permissions each starts with (as seed_demo gives them).
+THREAD_PERMISSIONS = [
+    "participation.add_commentthread",
+    "participation.change_commentthread",
+    "participation.view_commentthread",
+]
+GROUP_PERMISSIONS = {
+    "Editors": ["wagtailadmin.access_admin", "wagtail_localize.submit_translation", *THREAD_PERMISSIONS],
+    "Moderators": [
+        "wagtailadmin.access_admin",
+        "participation.view_participationcomment",
+        "participation.change_participationcomment",
+        *THREAD_PERMISSIONS,
+    ],
+    "Results": ["wagtailadmin.access_admin"],
+}
+EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
+# Permissions that Wagtail and wagtail-localize create in data migrations, not from models.
+NON_MODEL_PERMISSIONS = {
+    "wagtailadmin.access_admin": ("admin", "Can access Wagtail admin"),
+    "wagtail_localize.submit_translation": ("translation", "Can submit translations"),
+}
+
+
+def permission(dotted):
+    app_label, codename = dotted.split(".")
+    if dotted in NON_MODEL_PERMISSIONS:
+        model, name = NON_MODEL_PERMISSIONS[dotted]
+        content_type, _ = ContentType.objects.get_or_create(app_label=app_label, model=model)
+        return Permission.objects.get_or_create(content_type=content_type, codename=codename, defaults={"name": name})[
+            0
+        ]
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def group(name):
+    """The group ``name`` with its permissions (Editors also edit every page); made when missing."""
+    from wagtail.models import GroupPagePermission
+
+    instance, _ = Group.objects.get_or_create(name=name)
+    instance.permissions.add(*(permission(dotted) for dotted in GROUP_PERMISSIONS[name]))
+    if name == "Editors":
+        root = Page.get_first_root_node()
+        for codename in EDITOR_PAGE_PERMISSIONS:
+            GroupPagePermission.objects.get_or_create(
+                group=instance,
+                page=root,
+                permission=Permission.objects.get(content_type__app_label="wagtailcore", codename=codename),
+            )
+    return instance
+
+
+class EditorFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"redattore{n}")
+
+    @factory.post_generation
+    def groups(obj, create, extracted, **kwargs):
+        if create:
+            obj.groups.add(group("Editors"))
+
+
+class ModeratorFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"moderatrice{n}")
+
+    @factory.post_generation
+    def groups(obj, create, extracted, **kwargs):
+        if create:
+            obj.groups.add(group("Moderators"))
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def site_root():
+    """The tree's root, emptied: Wagtail's "Welcome to your new Wagtail site!" page (or an earlier tree) goes."""
+    root = Page.get_first_root_node()
+    if root is None:  # a transactional test flushed the database
+        root = Page.add_root(instance=Page(title="Root", locale=locale("it")))
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+    for page in root.get_children():
+        Site.objects.filter(root_page=page).delete()
+        page.delete()
+    return root
+
+
+class LocalizedPageFactory(wagtail_factories.PageFactory):
+    """A page in a locale (Italian unless ``locale=`` says otherwise); ``revision=True`` adds a published revision."""
+
+    class Meta:
+        abstract = True
+        skip_postgeneration_save = True
+
+    locale = factory.LazyFunction(locale)
+
+    @factory.post_generation
+    def revision(obj, create, extracted, **kwargs):
+        # wagtail-factories saves the page live with no revision, which is what most tests need; the
+        # admin and wagtail-localize cope with that. ``revision=True`` gives it a published revision.
+        if create and extracted:
+            obj.save_revision().publish()
+
+
+class HomePageFactory(LocalizedPageFactory):
+    class Meta:
+        model = HomePage
+
+    title = "Torino Partecipa"
+    slug = factory.LazyAttribute(lambda obj: obj.locale.language_code)
+    hero_title = "Decidiamo insieme la città"
+    intro = "Partecipa alle scelte della Città di Torino."
+
+
+class StandardPageFactory(LocalizedPageFactory):
+    class Meta:
+        model = StandardPage
+
+    title = factory.Sequence(lambda n: f"Pagina {n}")
+    intro = "Informazioni."
+
+
+class ConsultationIndexPageFactory(LocalizedPageFactory):
+    class Meta:
+        model = ConsultationIndexPage
+
+    title = "Partecipa"
+    intro = "I processi partecipativi della Città di Torino."
+
+
+def phase(name, start, end, is_results=False, description=""):
+    """A phase spec for ``ConsultationPageFactory(phases=[...])``: start and end in days from today (or dates)."""
+    return {"name": name, "start": start, "end": end, "is_results": is_results, "description": description}
+
+
+class ConsultationPhaseFactory(DjangoModelFactory):
+    """A phase of a process; ``start``/``end`` may be dates or days from today (Europe/Rome)."""
+
+    class Meta:
+        model = ConsultationPhase
+
+    page = None
+    locale = factory.LazyAttribute(lambda obj: obj.page.locale)
+    name = factory.Sequence(lambda n: f"Fase {n}")
+    start = -10
+    end = 20
+    is_results = False
+    sort_order = factory.LazyAttribute(lambda obj: obj.page.phases.count())
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        today = timezone.localdate()
+        for name in ("start", "end"):
+            if isinstance(kwargs[name], int):
+                kwargs[name] = today + timedelta(days=kwargs[name])
+        return super()._create(model_class, *args, **kwargs)
+
+
+class ConsultationPageFactory(LocalizedPageFactory):
+    """A process open now (one phase from 10 days ago to 20 days ahead) unless ``phases=[phase(...), ...]``."""
+
+    class Meta:
+        model = ConsultationPage
+
+    title = factory.Sequence(lambda n: f"Processo {n}")
+    summary = factory.LazyAttribute(lambda obj: f"{obj.title}: partecipa anche tu.")
+    organiser = "Città di Torino"
+    contact_email = "partecipa@comune.torino.it"
+
+    @factory.post_generation
+    def phases(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        specs = [phase("Raccolta di idee", -10, 20)] if extracted is None else extracted
+        for order, spec in enumerate(specs):
+            ConsultationPhaseFactory(page=obj, sort_order=order, **spec)
+
+    @factory.post_generation
+    def tags(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.tags.add(*extracted)
+            obj.save()
+
+
+DEFAULT_OPTIONS = ["Prato libero", "Orti condivisi", "Piazza coperta"]
+
+
+class PollPageFactory(LocalizedPageFactory):
+    """A poll open now (opened a day ago, closes in 30 days) with three options, results after voting.
+
+    ``options=["A", "B"]`` sets the labels; ``opens_at``/``closes_at`` the window. The one place polls
+    are built for tests.
+    """
+
+    class Meta:
+        model = PollPage
+
+    class Params:
+        closed = factory.Trait(
+            opens_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=10)),
+            closes_at=factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1)),
+        )
+        upcoming = factory.Trait(
+            opens_at=factory.LazyFunction(lambda: timezone.now() + timedelta(hours=1)),
+            closes_at=factory.LazyFunction(lambda: timezone.now() + timedelta(days=10)),
+        )
+
+    title = factory.Sequence(lambda n: f"Sondaggio {n}")
+    intro = "Scegli la disposizione che preferisci."
+    question = "Quale disposizione preferisci?"
+    max_choices = 1
+    opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+    results_visibility = PollPage.RESULTS_AFTER_VOTE
+
+    @factory.post_generation
+    def options(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        for order, label in enumerate(DEFAULT_OPTIONS if extracted is None else extracted):
+            PollOption.objects.create(page=obj, locale_id=obj.locale_id, sort_order=order, label=label)
+
+
+# --- translations -----------------------------------------------------------------------------
+
+# Inline children whose labels a translation may override, in their editors' order.
+CHILD_TEXT = {"options": ("options", "sort_order", "label"), "phases": ("phases", "sort_order", "name")}
+
+
+def translate(page, code="en", *, options=None, phases=None, publish=True, **fields):
+    """The ``code`` translation of ``page``: wagtail-localize's way (``copy_for_translation``), so it shares
+    ``translation_key`` with ``page`` and its translatable children (poll options, phases) share theirs.
+
+    ``fields`` override copied values (title, slug, intro…); ``options``/``phases`` are the translated
+    option labels / phase names in order. Live unless ``publish=False``. The parent must be translated.
+    """
+    page = page.specific
+    copy = page.copy_for_translation(locale(code)).specific
+    for name, value in fields.items():
+        setattr(copy, name, value)
+    copy.save()
+    for key, labels in (("options", options), ("phases", phases)):
+        if labels is None:
+            continue
+        relation, order, text = CHILD_TEXT[key]
+        for child, label in zip(getattr(copy, relation).order_by(order), labels, strict=True):
+            setattr(child, text, label)
+            child.save(update_fields=[text])
+    if publish:
+        copy.save_revision().publish()
+    return copy.__class__.objects.get(pk=copy.pk)
+
+
+def translated_pair(page, **english):
+    """{"it": page, "en": its English translation}."""
+    return {"it": page, "en": translate(page, "en", **english)}
+
+
+# --- the site ---------------------------------------------------------------------------------
+
+
+def build_site():
+    """Both home pages under the root, the Italian one the default Site's root. Returns {"it": …, "en": …}."""
+    locales()
+    root = site_root()
+    home_it = HomePageFactory(parent=root, locale=locale("it"), slug="it")
+    home_en = translate(
+        home_it,
+        "en",
+        slug="en",
+        title="Torino Partecipa",
+        hero_title="Let's decide on the city together",
+        intro="Take part in the City of Turin's decisions.",
+    )
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        Site.objects.create(
+            hostname="localhost", port=80, root_page=home_it, is_default_site=True, site_name="Torino Partecipa"
+        )
+    else:
+        site.root_page, site.site_name = home_it, settings.WAGTAIL_SITE_NAME
+        site.save()
+    return {"it": home_it, "en": home_en}
+
+
+def build_tree(poll=True):
+    """The smallest bilingual tree with every page type participation needs.
+
+    {"home", "index", "consultation", "poll"}: each {"it": page, "en": page}, English pages being
+    translations (same ``translation_key``). The process is open now (one phase); the poll is open now.
+    """
+    home = build_site()
+    index = translated_pair(
+        ConsultationIndexPageFactory(parent=home["it"], slug="partecipa"), title="Take part", slug="take-part"
+    )
+    consultation = translated_pair(
+        ConsultationPageFactory(
+            parent=index["it"],
+            title="Parco Dora: co-progettiamo l'area",
+            slug="parco-dora",
+            summary="Idee per il parco.",
+            phases=[phase("Raccolta di idee", -10, 20)],
+        ),
+        title="Parco Dora: let's design the area together",
+        summary="Ideas for the park.",
+        phases=["Ideas"],
+    )
+    tree = {"home": home, "index": index, "consultation": consultation}
+    if poll:
+        tree["poll"] = translated_pair(
+            PollPageFactory(parent=consultation["it"], title="Disposizione del parco", slug="disposizione"),
+            title="Park layout",
+            question="Which layout do you prefer?",
+            options=["Open meadow", "Shared gardens", "Covered square"],
+        )
+    return tree
+
+
+# --- comments ---------------------------------------------------------------------------------
+
+
+class CommentFactory(factory.Factory):
+    """A citizen's comment posted the way the site posts it (``post_comment``: canonical page, threading).
+
+    ``CommentFactory(page=…, user=…, text=…, parent=comment, language="en")``. The page's thread must be open.
+    """
+
+    class Meta:
+        model = ParticipationComment
+
+    page = None
+    user = factory.SubFactory(UserFactory)
+    text = factory.Sequence(lambda n: f"Commento {n}")
+    parent = None
+    language = factory.LazyAttribute(lambda obj: obj.page.locale.language_code)
+
+    @classmethod
+    def _create(cls, model_class, page, user, text, parent, language):
+        with translation.override(language):
+            comment = post_comment(
+                page=page, user=user, text=text, parent_id=parent.pk if parent else None, notify=False
+            )
+        cache.delete(f"ratelimit:comment:{user.pk}")  # comments made here do not count against the citizen
+        return comment
+
+    _build = _create
+
+
+def open_thread(page):
+    """Open a page's comment thread by hand (for pages outside an open process)."""
+    return CommentThread.objects.update_or_create(page=page, defaults={"state": CommentThread.OPEN})[0]
