@@ -27,7 +27,7 @@ from factory.django import DjangoModelFactory
 from wagtail.models import Collection, Locale, Page, Site
 
 from consultations.models import ConsultationIndexPage, ConsultationPage, ConsultationPhase
-from home.models import HomePage, StandardPage
+from home.models import HomePage, HomePageFeaturedPage, SiteLinks, StandardPage
 from participation.comments import post_comment
 from participation.models import CommentThread, ParticipationComment, PollOption, PollPage
 
@@ -221,6 +221,7 @@ class ConsultationIndexPageFactory(LocalizedPageFactory):
 
     title = "Partecipa"
     intro = "I processi partecipativi della Città di Torino."
+    show_in_menus = True
 
 
 def phase(name, start, end, is_results=False, description=""):
@@ -322,17 +323,20 @@ class PollPageFactory(LocalizedPageFactory):
 CHILD_TEXT = {"options": ("options", "sort_order", "label"), "phases": ("phases", "sort_order", "name")}
 
 
-def translate(page, code="en", *, options=None, phases=None, publish=True, **fields):
+def translate(page, code="en", *, options=None, phases=None, tags=None, publish=True, **fields):
     """The ``code`` translation of ``page``: wagtail-localize's way (``copy_for_translation``), so it shares
     ``translation_key`` with ``page`` and its translatable children (poll options, phases) share theirs.
 
     ``fields`` override copied values (title, slug, intro…); ``options``/``phases`` are the translated
-    option labels / phase names in order. Live unless ``publish=False``. The parent must be translated.
+    option labels / phase names in order, ``tags`` the topics in that language. Live unless
+    ``publish=False``. The parent must be translated.
     """
     page = page.specific
     copy = page.copy_for_translation(locale(code)).specific
     for name, value in fields.items():
         setattr(copy, name, value)
+    if tags is not None:
+        copy.tags.set(tags)
     copy.save()
     for key, labels in (("options", options), ("phases", phases)):
         if labels is None:
@@ -408,7 +412,51 @@ def build_tree(poll=True):
             question="Which layout do you prefer?",
             options=["Open meadow", "Shared gardens", "Covered square"],
         )
-    return tree
+    # Re-read: parents held in memory have stale tree counters (numchild) once children were added.
+    return {
+        kind: {code: page.specific_class.objects.get(pk=page.pk) for code, page in pair.items()}
+        for kind, pair in tree.items()
+    }
+
+
+# Footer pages Italian public sites must link: role -> (Italian title, slug), (English title, slug).
+FOOTER_PAGES = {
+    "privacy": (("Informativa sulla privacy", "privacy"), ("Privacy notice", "privacy")),
+    "legal": (("Note legali", "note-legali"), ("Legal notes", "legal-notes")),
+    "accessibility": (
+        ("Dichiarazione di accessibilità", "accessibilita"),
+        ("Accessibility statement", "accessibility"),
+    ),
+}
+
+
+def build_site_links(home, report_page=None):
+    """The footer's standard pages in both languages and the SiteLinks setting pointing at the Italian ones.
+
+    ``home`` is {"it": …, "en": …}; returns {role: {"it": page, "en": page}}.
+    """
+    pages = {}
+    for role, ((it_title, it_slug), (en_title, en_slug)) in FOOTER_PAGES.items():
+        italian = StandardPageFactory(parent=home["it"], title=it_title, slug=it_slug)
+        pages[role] = {"it": italian, "en": translate(italian, title=en_title, slug=en_slug)}
+    SiteLinks.objects.update_or_create(
+        site=Site.objects.get(root_page=home["it"]),
+        defaults={
+            "privacy_page": pages["privacy"]["it"],
+            "legal_page": pages["legal"]["it"],
+            "accessibility_page": pages["accessibility"]["it"],
+            "report_page": report_page,
+            "contact_email": "partecipa@comune.torino.it",
+        },
+    )
+    return pages
+
+
+def feature(home, pages):
+    """Put ``pages`` (each {"it": …, "en": …}) on both home pages, in this order."""
+    for code, home_page in home.items():
+        for order, pair in enumerate(pages):
+            HomePageFeaturedPage.objects.create(home_page=home_page, page=pair[code], sort_order=order)
 
 
 # --- comments ---------------------------------------------------------------------------------

@@ -5,7 +5,10 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core import mail
 
-pytestmark = pytest.mark.django_db
+from tests.factories import PASSWORD as FACTORY_PASSWORD
+from tests.factories import EditorFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tree")]
 
 User = get_user_model()
 PASSWORD = "una-password-lunga-2026"
@@ -90,13 +93,13 @@ def test_signup_rejects_email_as_public_name(client):
     assert "cannot contain an email address" in response.content.decode()
 
 
-def test_duplicate_email_is_refused(client):
+def test_duplicate_email_is_refused(client, citizen):
     signup(client, "it", email="giulia.rossi@example.org")
     assert User.objects.filter(email__iexact="giulia.rossi@example.org").count() == 1
 
 
-def test_demo_citizens_can_log_in(client, citizen):
-    response = client.post("/it/accounts/login/", {"login": citizen.email, "password": "partecipa-torino-2026"})
+def test_verified_citizens_can_log_in(client, citizen):
+    response = client.post("/it/accounts/login/", {"login": citizen.email, "password": FACTORY_PASSWORD})
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(citizen.pk)
 
@@ -109,18 +112,16 @@ def test_citizens_never_reach_the_admin(client, citizen):
         assert "/admin/login/" in response["Location"]
 
 
-def test_editor_group_reaches_the_admin_and_can_edit_home(client, site_tree):
-    from django.contrib.auth.models import Group
-
-    editor = User.objects.create_user("redattrice", "redattrice@example.org", PASSWORD)
-    editor.groups.add(Group.objects.get(name="Editors"))
+def test_editor_group_reaches_the_admin_and_can_edit_home(client, tree):
+    editor = EditorFactory(username="redattrice")
+    assert list(editor.groups.values_list("name", flat=True)) == ["Editors"]
     client.force_login(editor)
     assert client.get("/admin/").status_code == 200
-    home = site_tree["home"]["it"]
+    home = tree["home"]["it"]
     assert client.get(f"/admin/pages/{home.pk}/edit/").status_code == 200
 
 
-def test_admin_can_log_into_wagtail(client):
-    response = client.post("/admin/login/", {"username": "admin", "password": "partecipa-torino-2026"})
+def test_admin_can_log_into_wagtail(client, admin_user):
+    response = client.post("/admin/login/", {"username": "admin", "password": FACTORY_PASSWORD})
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200

@@ -1,7 +1,7 @@
 import pytest
 from bs4 import BeautifulSoup
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tree")]
 
 
 def result_links(response):
@@ -9,8 +9,8 @@ def result_links(response):
     return [a["href"] for a in html.select(".search-results a")]
 
 
-def test_search_finds_pages_in_the_current_language_only(client, site_tree):
-    parco_it, parco_en = site_tree["consultations"]["it"][0], site_tree["consultations"]["en"][0]
+def test_search_finds_pages_in_the_current_language_only(client, tree):
+    parco_it, parco_en = tree["consultation"]["it"], tree["consultation"]["en"]
 
     italian = result_links(client.get("/it/search/", {"q": "Dora"}))
     assert parco_it.url in italian
