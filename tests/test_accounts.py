@@ -1,9 +1,12 @@
 import re
+import unicodedata
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core import mail
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.factories import PASSWORD as FACTORY_PASSWORD
 from tests.factories import EditorFactory
@@ -125,3 +128,44 @@ def test_admin_can_log_into_wagtail(client, admin_user):
     response = client.post("/admin/login/", {"username": "admin", "password": FACTORY_PASSWORD})
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
+
+
+# --- public names: never an email address, however it is written ----------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "giulia.rossi＠example.org",  # FULLWIDTH COMMERCIAL AT
+        "giulia.rossi﹫example.org",  # SMALL COMMERCIAL AT
+        "ｇｉｕｌｉａ@ｅｘａｍｐｌｅ.ｏｒｇ",
+    ],
+)
+def test_public_name_refuses_look_alike_email_addresses(client, name):
+    response = signup(client, "en", name=name)
+    assert response.status_code == 200
+    assert "cannot contain an email address" in response.content.decode()
+    assert not User.objects.filter(email="nuova.cittadina@example.org").exists()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_clean_public_name_never_lets_an_at_sign_through(value):
+    from django import forms
+
+    from accounts.forms import clean_public_name
+
+    try:
+        name = clean_public_name(value)
+    except forms.ValidationError:
+        return
+    assert name and "@" not in name
+    assert len(name) <= 60
+    assert "@" not in unicodedata.normalize("NFKC", name)
+    assert name == unicodedata.normalize("NFKC", name).strip()
+
+
+def test_a_name_that_grows_under_nfkc_is_refused_not_truncated(client):
+    response = signup(client, "it", name="㍿" * 20)  # 20 characters, 80 after NFKC
+    assert response.status_code == 200
+    assert "al massimo 60 caratteri" in response.content.decode()
