@@ -19,13 +19,12 @@ import wagtail_factories
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.utils import timezone, translation
 from factory.django import DjangoModelFactory
 from wagtail.models import Collection, Locale, Page, Site
 
+from civic_site.groups import ensure_group
 from consultations.models import ConsultationIndexPage, ConsultationPage, ConsultationPhase
 from home.models import HomePage, HomePageFeaturedPage, SiteLinks, StandardPage
 from participation.comments import post_comment
@@ -94,56 +93,9 @@ class AdminFactory(UserFactory):
     is_superuser = True
 
 
-# Groups named in DESIGN.md and the permissions each starts with (as seed_demo gives them).
-THREAD_PERMISSIONS = [
-    "participation.add_commentthread",
-    "participation.change_commentthread",
-    "participation.view_commentthread",
-]
-GROUP_PERMISSIONS = {
-    "Editors": ["wagtailadmin.access_admin", "wagtail_localize.submit_translation", *THREAD_PERMISSIONS],
-    "Moderators": [
-        "wagtailadmin.access_admin",
-        "participation.view_participationcomment",
-        "participation.change_participationcomment",
-        *THREAD_PERMISSIONS,
-    ],
-    "Results": ["wagtailadmin.access_admin"],
-}
-EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
-# Permissions that Wagtail and wagtail-localize create in data migrations, not from models.
-NON_MODEL_PERMISSIONS = {
-    "wagtailadmin.access_admin": ("admin", "Can access Wagtail admin"),
-    "wagtail_localize.submit_translation": ("translation", "Can submit translations"),
-}
-
-
-def permission(dotted):
-    app_label, codename = dotted.split(".")
-    if dotted in NON_MODEL_PERMISSIONS:
-        model, name = NON_MODEL_PERMISSIONS[dotted]
-        content_type, _ = ContentType.objects.get_or_create(app_label=app_label, model=model)
-        return Permission.objects.get_or_create(content_type=content_type, codename=codename, defaults={"name": name})[
-            0
-        ]
-    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
-
-
 def group(name):
-    """The group ``name`` with its permissions (Editors also edit every page); made when missing."""
-    from wagtail.models import GroupPagePermission
-
-    instance, _ = Group.objects.get_or_create(name=name)
-    instance.permissions.add(*(permission(dotted) for dotted in GROUP_PERMISSIONS[name]))
-    if name == "Editors":
-        root = Page.get_first_root_node()
-        for codename in EDITOR_PAGE_PERMISSIONS:
-            GroupPagePermission.objects.get_or_create(
-                group=instance,
-                page=root,
-                permission=Permission.objects.get(content_type__app_label="wagtailcore", codename=codename),
-            )
-    return instance
+    """The staff group ``name`` with its permissions (civic_site/groups.py), made when missing."""
+    return ensure_group(name)[0]
 
 
 class EditorFactory(UserFactory):

@@ -25,6 +25,7 @@ def when_set(name, build):
 
 
 INSTALLED_APPS = [
+    "civic_site",  # wires every app: seed_demo, staff groups
     "accounts",
     "home",
     "consultations",

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CivicSiteConfig(AppConfig):
+    """The project package as an app: the one place that may know every app (seed_demo, staff groups)."""
+
+    name = "civic_site"
+    verbose_name = _("Torino Partecipa")
