@@ -25,7 +25,7 @@ def when_set(name, build):
 
 
 INSTALLED_APPS = [
-    "civic_site",  # wires every app: seed_demo, staff groups
+    "civic_site",  # wires every app: seed_demo, staff groups, date formats and filters
     "accounts",
     "home",
     "consultations",
@@ -174,6 +174,8 @@ WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 # A translation is reviewed before it goes live: new translations start as drafts.
 WAGTAILLOCALIZE_SYNC_LIVE_STATUS_ON_TRANSLATE = False
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as people write them: British English, Italian (civic_site/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["civic_site.formats"]
 TIME_ZONE = "Europe/Rome"
 USE_I18N = True
 USE_TZ = True
