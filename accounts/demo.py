@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
 ADMIN_USERNAME = "admin"
+ADMIN_EMAIL = "admin@example.org"  # everyone logs in with their email, staff included
 DEMO_PASSWORD = "partecipa-torino-2026"  # noqa: S105 - demo accounts only; refused in production
 CITIZENS = [
     ("giulia.rossi@example.org", "Giulia R."),
@@ -20,9 +21,9 @@ def ensure_users():
     created = 0
     if not User.objects.filter(username=ADMIN_USERNAME).exists():
         admin = User.objects.create_superuser(
-            ADMIN_USERNAME, "admin@example.org", DEMO_PASSWORD, display_name="Redazione Torino Partecipa"
+            ADMIN_USERNAME, ADMIN_EMAIL, DEMO_PASSWORD, display_name="Redazione Torino Partecipa"
         )
-        EmailAddress.objects.create(user=admin, email="admin@example.org", verified=True, primary=True)
+        EmailAddress.objects.create(user=admin, email=ADMIN_EMAIL, verified=True, primary=True)
         created += 1
     for email, name in CITIZENS:
         if User.objects.filter(email__iexact=email).exists():

@@ -80,8 +80,8 @@ def main():
                 language="it",
             )
             comment.save()
-            vote = PollVote.objects.create(poll=poll, user=user, language="it")
-            PollVoteChoice.objects.create(vote=vote, option=options[user.pk % len(options)])
+            vote = PollVote.objects.create(group=poll.ensure_group(), user=user, language="it")
+            PollVoteChoice.objects.create(vote=vote, option_key=options[user.pk % len(options)].translation_key)
         made = size
         discussion = measure(consultation.url)
         results = measure(poll.url)

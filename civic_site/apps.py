@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CivicSiteConfig(AppConfig):
-    """The project package as an app: the one place that may know every app (seed_demo, staff groups, date filters)."""
+    """The project package as an app: the one place that may know every app (seed_demo, date formats and filters)."""
 
     name = "civic_site"
     verbose_name = _("Torino Partecipa")

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -14,6 +15,14 @@ from .views import healthz, root_redirect
 urlpatterns = [
     path("", root_redirect, name="root"),
     path("healthz", healthz, name="healthz"),
+    # One login for everyone, allauth's (rate-limited, verified emails only): these come before
+    # Wagtail's admin URLs and replace its login and password-reset forms.
+    path("admin/login/", account_views.admin_login, name="admin_login"),
+    path(
+        "admin/password_reset/",
+        RedirectView.as_view(pattern_name="account_reset_password"),
+        name="admin_password_reset",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/setlang/", set_language, name="set_language"),
@@ -29,6 +38,8 @@ urlpatterns += i18n_patterns(
     path("accounts/profile/", account_views.profile, name="accounts_profile"),
     path("accounts/", include("allauth.urls")),
     path("comments/", include("participation.urls")),
+    # Wagtail's front-end login (for private pages) is a plain Django LoginView: send it to allauth's.
+    path("_util/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

@@ -1,8 +1,9 @@
 """Demo content of the consultations app for seed_demo: the "Partecipa" index, the three Turin
 processes (text in consultations/demo.json) and their details: phases, organiser, contact, topics, area.
 
-Idempotent: each page and detail is created only when missing, and a page gets a new published
-revision only when something changed, so a second run changes nothing and returns 0.
+Idempotent: each page and detail is created only when missing, phase dates follow the day the command
+runs, and a page gets a new published revision only when something changed, so a second run on the same
+day changes nothing and returns 0.
 """
 
 import json
@@ -44,8 +45,8 @@ def _phase(it, en, start, end, description_it="", description_en="", is_results=
 def demo_details(today: date) -> list[dict]:
     """What each demo process gets, in seed_demo's order [Parco Dora, AxTO, Segnalazioni].
 
-    Dates are relative to ``today`` so that a freshly seeded site shows Parco Dora's ideas phase and
-    AxTO's vote as open now.
+    Dates are relative to ``today`` so that the site shows Parco Dora's layout choice (with its poll) and
+    AxTO's vote as open now; seeding again on a later day moves them.
     """
     day = timedelta(days=1)
     return [
@@ -62,32 +63,32 @@ def demo_details(today: date) -> list[dict]:
                 _phase(
                     "Informazione",
                     "Information",
-                    today - 40 * day,
-                    today - 21 * day,
+                    today - 60 * day,
+                    today - 41 * day,
                     "Presentiamo l'area, i vincoli e il budget disponibile.",
                     "We present the area, its constraints and the available budget.",
                 ),
                 _phase(
                     "Raccolta di idee",
                     "Ideas",
-                    today - 20 * day,
-                    today + 20 * day,
+                    today - 40 * day,
+                    today - 4 * day,
                     "Metti le tue idee sulla mappa del parco e sostieni quelle degli altri.",
                     "Put your ideas on the map of the park and support other people's.",
                 ),
                 _phase(
                     "Scelta della disposizione",
                     "Choice of layout",
-                    today + 21 * day,
-                    today + 45 * day,
+                    today - 3 * day,
+                    today + 40 * day,
                     "Scegli tra le disposizioni che il Comune ha preparato a partire dalle idee raccolte.",
                     "Choose between the layouts the City has drawn up from the ideas collected.",
                 ),
                 _phase(
                     "Risultati",
                     "Results",
-                    today + 46 * day,
-                    today + 75 * day,
+                    today + 41 * day,
+                    today + 70 * day,
                     "Il Comune pubblica la disposizione scelta e i prossimi passi.",
                     "The City publishes the chosen layout and the next steps.",
                     is_results=True,
@@ -155,7 +156,9 @@ def demo_details(today: date) -> list[dict]:
 
 
 def _ensure_page(page: ConsultationPage, code: str, details: dict, source_phases: list | None) -> tuple[int, list]:
-    """Fill in what ``page`` lacks; publish a revision if anything changed. Returns (changes, phases)."""
+    """Fill in what ``page`` lacks and move its phases to today's dates; publish a revision if anything changed.
+
+    Returns (changes, phases)."""
     changes = 0
     changed_page = False
     for name, value in (
@@ -173,6 +176,13 @@ def _ensure_page(page: ConsultationPage, code: str, details: dict, source_phases
     changes += changed_page
 
     phases = list(page.phases.all())
+    for phase, data in zip(phases, details["phases"], strict=False):
+        # Keep the demo current: on a later day the same phases move with today (same day: no change).
+        if (phase.start, phase.end) != (data["start"], data["end"]):
+            phase.start, phase.end = data["start"], data["end"]
+            changes += 1
+    if changes > changed_page:
+        page.phases.set(phases)
     if not phases:
         for order, data in enumerate(details["phases"]):
             phase = ConsultationPhase(

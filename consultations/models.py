@@ -1,3 +1,4 @@
+import operator
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
@@ -14,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import Tag, TaggedItemBase
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page, PageManager, TranslatableMixin
@@ -26,6 +28,7 @@ from home.models import IMAGE_ALT_HELP, IMAGE_HELP
 
 from .blocks import ConsultationStreamBlock
 from .panels import LeafletPanel
+from .schedule import ProcessScheduleFormMixin
 
 # --- status ---------------------------------------------------------------------------------
 
@@ -44,22 +47,30 @@ class Status(models.TextChoices):
 STATUS_ORDER = [Status.OPEN, Status.UPCOMING, Status.RESULTS, Status.CLOSED]
 
 
+# The status rules, in order: the first that holds on ``today`` gives the status. Both
+# :func:`status_for` (Python, for one page) and :meth:`ConsultationPageQuerySet.with_status` (SQL, for
+# listings) are built from this one list; a bound that is unknown (None / NULL) never holds.
+STATUS_RULES = [
+    ("window_start", "gt", Status.UPCOMING),  # the first participation phase has not started
+    ("window_end", "gte", Status.OPEN),  # the last participation phase has not ended (end day included)
+    ("results_start", "lte", Status.RESULTS),  # the results phase has started
+    ("window_end", "lt", Status.CLOSED),  # participation is over, results not yet published
+]
+STATUS_DEFAULT = Status.OPEN  # no phases (or only a results phase not started yet)
+_COMPARE = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+
+
 def status_for(window_start, window_end, results_start, today):
-    """The status of a process on ``today``.
+    """The status of a process on ``today``, by :data:`STATUS_RULES`.
 
     ``window_start``/``window_end`` bound the participation window (earliest start and latest end of the
     non-results phases, end day included); ``results_start`` is the earliest start of a results phase.
-    :meth:`ConsultationPageQuerySet.with_status` computes the same thing in the database: keep them in step.
     """
-    if window_start is not None and today < window_start:
-        return Status.UPCOMING.value
-    if window_end is not None and today <= window_end:
-        return Status.OPEN.value
-    if results_start is not None and results_start <= today:
-        return Status.RESULTS.value
-    if window_end is not None:
-        return Status.CLOSED.value
-    return Status.OPEN.value  # no phases (or only a results phase not started yet): open
+    bounds = {"window_start": window_start, "window_end": window_end, "results_start": results_start}
+    for bound, lookup, status in STATUS_RULES:
+        if bounds[bound] is not None and _COMPARE[lookup](bounds[bound], today):
+            return status.value
+    return STATUS_DEFAULT.value
 
 
 @dataclass(frozen=True)
@@ -174,7 +185,7 @@ class ConsultationPageQuerySet(PageQuerySet):
     def with_status(self, today=None):
         """Annotate ``window_start``, ``window_end``, ``results_start``, ``computed_status`` and ``status_order``.
 
-        The same rules as :func:`status_for`, in SQL, so listings filter and sort on the status without
+        :data:`STATUS_RULES` in SQL, so listings filter and sort on the status without
         loading phases (the query count does not grow with the number of processes or phases).
         """
         today = today or timezone.localdate()
@@ -184,11 +195,8 @@ class ConsultationPageQuerySet(PageQuerySet):
             results_start=Min("phases__start", filter=Q(phases__is_results=True)),
         )
         status = Case(
-            When(window_start__gt=today, then=Value(Status.UPCOMING.value)),
-            When(window_end__gte=today, then=Value(Status.OPEN.value)),
-            When(results_start__lte=today, then=Value(Status.RESULTS.value)),
-            When(window_end__lt=today, then=Value(Status.CLOSED.value)),
-            default=Value(Status.OPEN.value),
+            *(When(**{f"{bound}__{lookup}": today}, then=Value(rule.value)) for bound, lookup, rule in STATUS_RULES),
+            default=Value(STATUS_DEFAULT.value),
             output_field=models.CharField(),
         )
         order = Case(
@@ -219,6 +227,10 @@ class ConsultationPageTag(TaggedItemBase):
     content_object = ParentalKey(
         "consultations.ConsultationPage", on_delete=models.CASCADE, related_name="tagged_items"
     )
+
+
+class ConsultationPageForm(ProcessScheduleFormMixin, WagtailAdminPageForm):
+    """The process's form: its phases are the calendar its participation pages keep to."""
 
 
 class ConsultationPage(Page):
@@ -266,6 +278,7 @@ class ConsultationPage(Page):
     body = StreamField(ConsultationStreamBlock(), blank=True, verbose_name=_("body"))
 
     objects = ConsultationPageManager()
+    base_form_class = ConsultationPageForm
 
     # --- panels: what it is, who runs it, where, when, then the body
     content_panels = Page.content_panels + [
@@ -377,6 +390,7 @@ class ConsultationPage(Page):
         summary = summarise_phases(phases, today)
         current = next((phase for phase in phases if phase.contains(today)), None)
         parent = self.get_parent()
+        participation_pages = list(self.get_participation_pages())
         context.update(
             status=summary.status,
             summary=summary,
@@ -385,13 +399,15 @@ class ConsultationPage(Page):
                     "phase": phase,
                     "current": phase is current,
                     "past": phase.end < today,
+                    # The participation pages (polls, maps...) whose window lies in this phase.
+                    "pages": [p for p in participation_pages if getattr(p, "phase_key", None) == phase.translation_key],
                 }
                 for phase in phases
             ],
             current_phase=current,
             topics=list(self.tags.all()),
             index_url=parent.get_url(request) if parent else None,
-            participation_pages=self.get_participation_pages(),
+            participation_pages=participation_pages,
         )
         return context
 

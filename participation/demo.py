@@ -5,7 +5,7 @@ Idempotent: looked up first, created only when missing.
 """
 
 import json
-from datetime import timedelta
+from datetime import datetime, time
 from pathlib import Path
 
 from django.conf import settings
@@ -13,22 +13,38 @@ from django.contrib.auth import get_user_model
 from django.contrib.sites.models import Site as DjangoSite
 from django.utils import timezone, translation
 
+from consultations.models import ConsultationPage
+
 from .comments import post_comment
 from .models import ParticipationComment, PollOption, PollPage
 
 CONTENT = json.loads((Path(__file__).resolve().parent / "demo.json").read_text(encoding="utf-8"))
 
 
+def poll_window(phase):
+    """The demo poll is open for its whole phase: from 9:00 on the first day to 18:00 on the last (Rome)."""
+    zone = timezone.get_current_timezone()
+    return (
+        timezone.make_aware(datetime.combine(phase.start, time(9)), zone),
+        timezone.make_aware(datetime.combine(phase.end, time(18)), zone),
+    )
+
+
 def ensure_poll(consultation, images):
-    """The layout poll under the Parco Dora consultation, in both languages; returns (pages, created)."""
+    """The layout poll under the Parco Dora consultation, in both languages; returns (pages, created).
+
+    It belongs to the process's layout phase and is open for the whole phase; when seed_demo runs on a
+    later day and the phases move, the poll moves with them (on the same day nothing changes).
+    """
     data = CONTENT["poll"]
     pages, created, translation_key = {}, 0, None
     option_keys = []
     for code in ("it", "en"):
-        parent = consultation[code]
+        parent = ConsultationPage.objects.get(pk=consultation[code].pk)
+        phase = list(parent.phases.all())[data["phase"]]
+        opens_at, closes_at = poll_window(phase)
         page = PollPage.objects.child_of(parent).filter(slug=data[code]["slug"]).first()
         if page is None:
-            now = timezone.now().replace(minute=0, second=0, microsecond=0)
             page = PollPage(
                 locale=parent.locale,
                 title=data[code]["title"],
@@ -36,8 +52,9 @@ def ensure_poll(consultation, images):
                 intro=data[code]["intro"],
                 question=data[code]["question"],
                 max_choices=1,
-                opens_at=now - timedelta(days=3),
-                closes_at=now + timedelta(days=40),
+                phase_key=phase.translation_key,
+                opens_at=opens_at,
+                closes_at=closes_at,
                 results_visibility=PollPage.RESULTS_AFTER_VOTE,
             )
             if translation_key:
@@ -54,6 +71,10 @@ def ensure_poll(consultation, images):
                     poll_option.translation_key = option_keys[order]
                 page.options.add(poll_option)
             parent.add_child(instance=page)
+            page.save_revision().publish()
+            created += 1
+        elif (page.phase_key, page.opens_at, page.closes_at) != (phase.translation_key, opens_at, closes_at):
+            page.phase_key, page.opens_at, page.closes_at = phase.translation_key, opens_at, closes_at
             page.save_revision().publish()
             created += 1
         translation_key = page.translation_key

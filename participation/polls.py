@@ -1,4 +1,4 @@
-"""Voting on polls: one vote per citizen per canonical poll, counted in one tally across languages."""
+"""Voting on polls: one vote per citizen per poll translation group, counted in one tally across languages."""
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -10,10 +10,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from consultations.translation import canonical
-
 from .comments import has_verified_email
-from .models import PollOption, PollPage, PollVote, PollVoteChoice
+from .models import PollPage, PollVote, PollVoteChoice
 from .ratelimit import allow
 
 
@@ -27,11 +25,11 @@ def cast_vote(*, poll, user, option_ids):
         raise VoteRejected(_("Log in to vote."))
     if not has_verified_email(user):
         raise VoteRejected(_("Confirm your email address before voting: we sent you a link."))
-    target = canonical(poll)
+    rules = poll.rules
     now = timezone.now()
-    if now < target.opens_at:
+    if now < rules.opens_at:
         raise VoteRejected(_("Voting has not started yet."))
-    if now >= target.closes_at:
+    if now >= rules.closes_at:
         raise VoteRejected(_("Voting is closed."))
     displayed = {option.pk: option for option in poll.options.all()}
     try:
@@ -42,31 +40,30 @@ def cast_vote(*, poll, user, option_ids):
         raise VoteRejected(_("Choose an option before voting."))
     if not chosen_ids <= displayed.keys():
         raise VoteRejected(_("One of the options you chose does not exist."))
-    if len(chosen_ids) > target.max_choices:
+    if len(chosen_ids) > rules.max_choices:
         raise VoteRejected(
             ngettext(
-                "You can choose only %(max)s option.", "You can choose at most %(max)s options.", target.max_choices
+                "You can choose only %(max)s option.", "You can choose at most %(max)s options.", rules.max_choices
             )
-            % {"max": target.max_choices}
+            % {"max": rules.max_choices}
         )
     keys = {displayed[pk].translation_key for pk in chosen_ids}
-    options = list(PollOption.objects.filter(page=target, translation_key__in=keys))
-    if len(options) != len(keys):
-        raise VoteRejected(_("One of the options you chose does not exist."))
     language = translation.get_language() or "it"
+    group = poll.ensure_group()
     with transaction.atomic():
         try:
-            vote, created = PollVote.objects.get_or_create(poll=target, user=user, defaults={"language": language})
+            with transaction.atomic():
+                vote, created = PollVote.objects.get_or_create(group=group, user=user, defaults={"language": language})
         except IntegrityError:  # a concurrent first vote by the same citizen won the race
             created = False
-            vote = PollVote.objects.get(poll=target, user=user)
+            vote = PollVote.objects.get(group=group, user=user)
         # Lock the vote row: concurrent changes by the same citizen are applied one after the other.
         vote = PollVote.objects.select_for_update().get(pk=vote.pk)
         if not created:
             vote.choices.all().delete()
             vote.language = language
             vote.save(update_fields=["language", "updated_at"])
-        PollVoteChoice.objects.bulk_create([PollVoteChoice(vote=vote, option=option) for option in options])
+        PollVoteChoice.objects.bulk_create([PollVoteChoice(vote=vote, option_key=key) for key in keys])
     return vote
 
 
@@ -78,16 +75,15 @@ def results_visible(poll, has_voted):
 
 def tally(poll):
     """[(displayed option, count, percent of voters)] and the number of voters, in two queries."""
-    target = canonical(poll)
-    if target.pk is None:  # previewing a poll that was never saved
+    if poll.pk is None:  # previewing a poll that was never saved
         return [{"option": option, "count": 0, "percent": 0} for option in poll.options.all()], 0
     counts = dict(
-        PollVoteChoice.objects.filter(vote__poll=target)
-        .values_list("option__translation_key")
+        PollVoteChoice.objects.filter(vote__group=poll.group_key)
+        .values_list("option_key")
         .annotate(n=Count("id"))
-        .values_list("option__translation_key", "n")
+        .values_list("option_key", "n")
     )
-    voters = PollVote.objects.filter(poll=target).count()
+    voters = PollVote.objects.filter(group=poll.group_key).count()
     rows = []
     for option in poll.options.all():
         count = counts.get(option.translation_key, 0)
@@ -96,14 +92,14 @@ def tally(poll):
 
 
 def poll_context(poll, request, form_errors=None, submitted=None):
-    """What the poll template needs. Rules (dates, limits, results) are the canonical poll's."""
+    """What the poll template needs. Rules (dates, limits, results) are the rules page's, for every translation."""
     user = request.user
-    target = canonical(poll)
+    rules = poll.rules
     my_keys = set()
-    if user.is_authenticated and target.pk is not None:
+    if user.is_authenticated and poll.pk is not None:
         my_keys = set(
-            PollVoteChoice.objects.filter(vote__poll=target, vote__user=user).values_list(
-                "option__translation_key", flat=True
+            PollVoteChoice.objects.filter(vote__group=poll.group_key, vote__user=user).values_list(
+                "option_key", flat=True
             )
         )
     has_voted = bool(my_keys)
@@ -113,13 +109,13 @@ def poll_context(poll, request, form_errors=None, submitted=None):
         options = list(poll.options.select_related("image").prefetch_related("image__renditions"))
     selected = set(submitted) if submitted is not None else {o.pk for o in options if o.translation_key in my_keys}
     context = {
-        "rules": target,
+        "rules": rules,
         "options": options,
         "selected_ids": selected,
         "has_voted": has_voted,
-        "can_vote": target.is_open and user.is_authenticated and has_verified_email(user),
+        "can_vote": rules.is_open and user.is_authenticated and has_verified_email(user),
         "vote_errors": form_errors or [],
-        "show_results": results_visible(target, has_voted),
+        "show_results": results_visible(rules, has_voted),
     }
     if context["show_results"]:
         context["results"], context["voters"] = tally(poll)

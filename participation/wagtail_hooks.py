@@ -1,7 +1,9 @@
 """Moderation in the Wagtail admin: citizens' comments and comment threads."""
 
 import django_filters
+from django.contrib import messages
 from django.db.models import Count, Q
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -13,12 +15,14 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.models import Page
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .comments import REPORT
+from .core.groups import groups_lost_by_deleting, groups_with_participation
 from .models import CommentThread, ParticipationComment
 
 # --- comments -------------------------------------------------------------------------------
@@ -224,3 +228,43 @@ def add_flagged_comments_panel(request, panels):
     count = ParticipationComment.objects.filter(is_public=True, is_removed=False, flags__flag=REPORT).distinct().count()
     url = reverse(CommentViewSet().get_url_name("list")) + "?flagged=true&hidden=false"
     panels.append(FlaggedCommentsPanel(count, url))
+
+
+# --- participation data outlives pages --------------------------------------------------------
+
+
+def refuse_to_delete_participation(request, pages):
+    """Refuse (with the reason) a delete that would leave citizens' votes or comments without any page.
+
+    Deleting one translation is fine: the data belongs to the translation group and stays. Deleting
+    the last page of a group that holds participation is refused: unpublish it to archive it.
+    """
+    lost = set()
+    for page in pages:
+        lost |= groups_lost_by_deleting(page)
+    held = groups_with_participation(lost)
+    if not held:
+        return None
+    titles = sorted({page.title for page in Page.objects.filter(translation_key__in=held)})
+    messages.error(
+        request,
+        _(
+            "“%(titles)s” cannot be deleted: citizens have taken part there (votes or comments) and their "
+            "participation must stay on record. Unpublish the page instead to archive it."
+        )
+        % {"titles": "”, “".join(titles)},
+    )
+    first = pages[0]
+    return redirect("wagtailadmin_explore", first.get_parent().pk if first.get_parent() else first.pk)
+
+
+@hooks.register("before_delete_page")
+def refuse_deleting_page_with_participation(request, page):
+    return refuse_to_delete_participation(request, [page])
+
+
+@hooks.register("before_bulk_action")
+def refuse_bulk_deleting_pages_with_participation(request, action_type, objects, action_class_instance):
+    if action_type == "delete" and objects and isinstance(objects[0], Page):
+        return refuse_to_delete_participation(request, list(objects))
+    return None

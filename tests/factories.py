@@ -13,19 +13,22 @@ Every poll in the suite is made here (PollPageFactory / translate): when the pol
 """
 
 from datetime import timedelta
+from importlib import import_module
 
 import factory
 import wagtail_factories
 from allauth.account.models import EmailAddress
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.utils import timezone, translation
 from factory.django import DjangoModelFactory
 from wagtail.models import Collection, Locale, Page, Site
 
-from civic_site.groups import ensure_group
 from consultations.models import ConsultationIndexPage, ConsultationPage, ConsultationPhase
+from consultations.schedule import phase_bounds
 from home.models import HomePage, HomePageFeaturedPage, SiteLinks, StandardPage
 from participation.comments import post_comment
 from participation.models import CommentThread, ParticipationComment, PollOption, PollPage
@@ -94,8 +97,11 @@ class AdminFactory(UserFactory):
 
 
 def group(name):
-    """The staff group ``name`` with its permissions (civic_site/groups.py), made when missing."""
-    return ensure_group(name)[0]
+    """The staff role ``name`` (Editors, Moderators, Results), as the roles data migration defines it on every
+    database; defined again if a transactional test flushed the database."""
+    if not Group.objects.filter(name=name).exists():
+        import_module("accounts.migrations.0003_roles").define_roles(django_apps, None)
+    return Group.objects.get(name=name)
 
 
 class EditorFactory(UserFactory):
@@ -233,11 +239,21 @@ class ConsultationPageFactory(LocalizedPageFactory):
 DEFAULT_OPTIONS = ["Prato libero", "Orti condivisi", "Piazza coperta"]
 
 
+def phase_holding(process, opens_at, closes_at):
+    """The first non-results phase of ``process`` whose whole days hold [opens_at, closes_at], else None."""
+    for candidate in getattr(process, "phases", ConsultationPhase.objects.none()).all():
+        lower, upper = phase_bounds(candidate.start, candidate.end)
+        if not candidate.is_results and lower <= opens_at and closes_at <= upper:
+            return candidate
+    return None
+
+
 class PollPageFactory(LocalizedPageFactory):
     """A poll open now (opened a day ago, closes in 30 days) with three options, results after voting.
 
-    ``options=["A", "B"]`` sets the labels; ``opens_at``/``closes_at`` the window. The one place polls
-    are built for tests.
+    ``options=["A", "B"]`` sets the labels; ``opens_at``/``closes_at`` the window; the poll belongs to the
+    phase of its process holding that window (``phase=`` to choose one). The one place polls are built
+    for tests.
     """
 
     class Meta:
@@ -267,6 +283,16 @@ class PollPageFactory(LocalizedPageFactory):
             return
         for order, label in enumerate(DEFAULT_OPTIONS if extracted is None else extracted):
             PollOption.objects.create(page=obj, locale_id=obj.locale_id, sort_order=order, label=label)
+
+    @factory.post_generation
+    def phase(obj, create, extracted, **kwargs):
+        """The poll belongs to the phase of its process that holds its window (``phase=`` a phase to choose)."""
+        if not create or obj.phase_key:
+            return
+        chosen = extracted or phase_holding(obj.get_parent().specific, obj.opens_at, obj.closes_at)
+        if chosen is not None:
+            obj.phase_key = chosen.translation_key
+            PollPage.objects.filter(pk=obj.pk).update(phase_key=obj.phase_key)
 
 
 # --- translations -----------------------------------------------------------------------------
@@ -350,7 +376,7 @@ def build_tree(poll=True):
             title="Parco Dora: co-progettiamo l'area",
             slug="parco-dora",
             summary="Idee per il parco.",
-            phases=[phase("Raccolta di idee", -10, 20)],
+            phases=[phase("Raccolta di idee", -10, 40)],
         ),
         title="Parco Dora: let's design the area together",
         summary="Ideas for the park.",

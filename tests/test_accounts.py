@@ -125,7 +125,10 @@ def test_editor_group_reaches_the_admin_and_can_edit_home(client, tree):
 
 
 def test_admin_can_log_into_wagtail(client, admin_user):
-    response = client.post("/admin/login/", {"username": "admin", "password": FACTORY_PASSWORD})
+    # Through allauth's login, with the email address: Wagtail's own login form is gone.
+    response = client.post(
+        "/it/accounts/login/?next=/admin/", {"login": "admin@example.org", "password": FACTORY_PASSWORD}
+    )
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
 

@@ -45,13 +45,15 @@ def test_vote_in_english_and_change_in_italian_counts_once_in_one_tally(client, 
     response = vote(client, poll["en"], options(poll["en"])[0].pk)
     assert response.status_code == 302
     vote_row = PollVote.objects.get(user=citizen)
-    assert vote_row.poll_id == poll["it"].pk  # the canonical poll
+    assert vote_row.group_id == poll["it"].translation_key == poll["en"].translation_key  # the translation group
     assert vote_row.language == "en"
-    assert [c.option_id for c in vote_row.choices.all()] == [options(poll["it"])[0].pk]
+    assert [c.option_key for c in vote_row.choices.all()] == [options(poll["it"])[0].translation_key]
 
     assert vote(client, poll["it"], options(poll["it"])[2].pk).status_code == 302
     assert PollVote.objects.filter(user=citizen).count() == 1
-    assert [c.option.label for c in PollVoteChoice.objects.filter(vote__user=citizen)] == [options(poll["it"])[2].label]
+    assert [c.option_key for c in PollVoteChoice.objects.filter(vote__user=citizen)] == [
+        options(poll["it"])[2].translation_key
+    ]
 
     rows_it, voters_it = tally(poll["it"])
     rows_en, voters_en = tally(poll["en"])
@@ -69,9 +71,10 @@ def test_two_citizens_on_two_languages_share_the_tally(client, citizen, marco, p
 
 
 def test_the_database_refuses_a_second_vote_row(citizen, poll):
-    PollVote.objects.create(poll=poll["it"], user=citizen, language="it")
+    group = poll["it"].ensure_group()
+    PollVote.objects.create(group=group, user=citizen, language="it")
     with pytest.raises(IntegrityError), transaction.atomic():
-        PollVote.objects.create(poll=poll["it"], user=citizen, language="en")
+        PollVote.objects.create(group=group, user=citizen, language="en")
 
 
 @pytest.mark.parametrize(
@@ -192,8 +195,8 @@ def test_poll_page_query_count_does_not_grow_with_votes(client, citizen, poll):
         client.get(poll["it"].url)
     for number in range(40):
         voter = User.objects.create_user(f"votante{number}", f"v{number}@example.org", "x")
-        vote_row = PollVote.objects.create(poll=poll["it"], user=voter, language="it")
-        PollVoteChoice.objects.create(vote=vote_row, option=options(poll["it"])[number % 3])
+        vote_row = PollVote.objects.create(group=poll["it"].ensure_group(), user=voter, language="it")
+        PollVoteChoice.objects.create(vote=vote_row, option_key=options(poll["it"])[number % 3].translation_key)
     with CaptureQueriesContext(connection) as many:
         client.get(poll["it"].url)
     assert len(many.captured_queries) == len(few.captured_queries)
@@ -267,13 +270,15 @@ def test_admin_previews_and_publishes_a_new_poll(client, tree, admin_user):
 
     client.force_login(admin_user)
     parent = tree["consultation"]["it"]
+    vote_phase = [phase for phase in parent.phases.all() if not phase.is_results][-1]
     data = {
         "title": "Quale orario?",
         "slug": "quale-orario",
         "intro": "",
         "question": "Quale orario preferisci?",
-        "opens_at": "2026-01-01 09:00",
-        "closes_at": "2040-01-01 09:00",
+        "phase_key": str(vote_phase.translation_key),
+        "opens_at": f"{vote_phase.start:%Y-%m-%d} 09:00",
+        "closes_at": f"{vote_phase.end:%Y-%m-%d} 18:00",
         "max_choices": "1",
         "results_visibility": "always",
         "options-TOTAL_FORMS": "2",
@@ -315,8 +320,9 @@ def edit_form_data(page, label_changes=None, delete=()):
         "slug": page.slug,
         "intro": page.intro,
         "question": page.question,
-        "opens_at": "2026-01-01 09:00",
-        "closes_at": "2040-01-01 09:00",
+        "phase_key": str(page.phase_key),
+        "opens_at": f"{timezone.localtime(page.opens_at):%Y-%m-%d %H:%M}",
+        "closes_at": f"{timezone.localtime(page.closes_at):%Y-%m-%d %H:%M}",
         "max_choices": "1",
         "results_visibility": "always",
         "options-TOTAL_FORMS": str(len(current)),

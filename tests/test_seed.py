@@ -130,8 +130,8 @@ def test_demo_details(consultations):
                 phase.name for phase in page.phases.all()
             ]
     parco = consultations[0]
-    assert parco["it"].current_phase.name == "Raccolta di idee"
-    assert parco["en"].current_phase.name == "Ideas"
+    assert parco["it"].current_phase.name == "Scelta della disposizione"
+    assert parco["en"].current_phase.name == "Choice of layout"
     assert parco["en"].point == {"lat": 45.0875, "lng": 7.6695}
     assert {tag.name for tag in parco["it"].tags.all()} >= {"verde"}
     assert {tag.name for tag in parco["en"].tags.all()} >= {"green spaces"}

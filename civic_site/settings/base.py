@@ -25,7 +25,7 @@ def when_set(name, build):
 
 
 INSTALLED_APPS = [
-    "civic_site",  # wires every app: seed_demo, staff groups, date formats and filters
+    "civic_site",  # wires every app: seed_demo, date formats and filters
     "accounts",
     "home",
     "consultations",
@@ -158,12 +158,28 @@ ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.CitizenSignupForm"
 ACCOUNT_ADAPTER = "accounts.adapter.CitizenAccountAdapter"
 ACCOUNT_USER_DISPLAY = "accounts.models.user_display"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Torino Partecipa] "
+# allauth's rate limits, all spelled out so that a change of allauth's defaults cannot loosen
+# them unnoticed. Counters live in the cache (Redis in production: shared by every worker).
+# "ip" counts per client address, "key" per account (the email typed in), "user" per signed-in user.
+# login_failed: 10 failures a minute from one address, across all accounts; 5 failures in 5 minutes
+# on one account, from any address, after which even the right password is refused until the
+# oldest failure is 5 minutes old. Someone else's guesses can so lock a citizen out for at most
+# 5 minutes at a time (failures refused meanwhile are not counted), and a password reset
+# clears the account's counter at once.
 ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/h/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
 }
+# Behind a load balancer every request comes from its address: trust this many proxies'
+# X-Forwarded-For entries, or per-IP limits would count the whole city as one client.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Torino Partecipa <noreply@partecipa.torino.it>")
 
 # Languages: Italian is the default locale, English the second.
@@ -226,7 +242,11 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 # Editors' own review comments; never "comments" (clashes with citizens' comments).
 WAGTAILADMIN_COMMENTS_ENABLED = True
-WAGTAIL_PASSWORD_RESET_ENABLED = True
+# One login for everyone: allauth's. Wagtail's admin login and password reset are replaced in
+# civic_site/urls.py (they had no rate limits and let unverified accounts in).
+WAGTAILADMIN_LOGIN_URL = "admin_login"
+WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 
 # Maps: wagtailgeowidget's Leaflet panel in the admin (Leaflet itself from static/vendor/leaflet).
 # Map tiles are the only third-party requests (OpenStreetMap); say so in the privacy notice.

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.forms import WagtailAdminPageForm
@@ -9,18 +8,22 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
+from wagtail_localize.fields import SynchronizedField
+
+from consultations.schedule import PhaseWindowFormMixin, PhaseWindowMixin
+from participation.core.groups import ParticipationPageMixin
+from participation.core.models import TranslationGroup
 
 MAX_OPTIONS = 10
 
 
-class PollPageForm(WagtailAdminPageForm):
-    """Editors cannot break a running tally: options with votes stay, dates and limits make sense."""
+class PollPageForm(PhaseWindowFormMixin, WagtailAdminPageForm):
+    """Editors cannot break a running tally: options with votes stay, dates lie in a phase, limits make sense."""
+
+    closes_before_opens_message = _("The poll must close after it opens.")
 
     def clean(self):
         cleaned = super().clean()
-        opens_at, closes_at = cleaned.get("opens_at"), cleaned.get("closes_at")
-        if opens_at and closes_at and closes_at <= opens_at:
-            self.add_error("closes_at", _("The poll must close after it opens."))
         options = self.formsets.get("options")
         if options is not None:
             # Count and check from the submitted data: the option forms are validated after this form.
@@ -31,14 +34,18 @@ class PollPageForm(WagtailAdminPageForm):
             if (cleaned.get("max_choices") or 1) > max(len(kept), 1):
                 self.add_error("max_choices", _("There cannot be more choices than options."))
             for form in options.forms:
-                if deleted(form) and form.instance.pk and PollVoteChoice.objects.filter(option=form.instance).exists():
+                if (
+                    deleted(form)
+                    and form.instance.pk
+                    and PollVoteChoice.objects.filter(option_key=form.instance.translation_key).exists()
+                ):
                     raise ValidationError(
                         _("“%(label)s” already has votes and cannot be removed.") % {"label": form.instance.label}
                     )
         return cleaned
 
 
-class PollPage(RoutablePageMixin, Page):
+class PollPage(ParticipationPageMixin, PhaseWindowMixin, RoutablePageMixin, Page):
     """Citizens choose among options the city proposes (e.g. Parco Dora layouts), one vote each."""
 
     RESULTS_ALWAYS, RESULTS_AFTER_VOTE, RESULTS_AFTER_CLOSE = "always", "after_vote", "after_close"
@@ -53,8 +60,6 @@ class PollPage(RoutablePageMixin, Page):
     max_choices = models.PositiveSmallIntegerField(
         _("maximum choices"), default=1, help_text=_("1 means a single choice; more lets citizens pick several.")
     )
-    opens_at = models.DateTimeField(_("opens at"), help_text=_("Europe/Rome time."))
-    closes_at = models.DateTimeField(_("closes at"), help_text=_("Europe/Rome time."))
     results_visibility = models.CharField(
         _("results"), max_length=16, choices=RESULTS_CHOICES, default=RESULTS_AFTER_VOTE
     )
@@ -66,6 +71,7 @@ class PollPage(RoutablePageMixin, Page):
         InlinePanel("options", label=_("Options"), min_num=2, max_num=MAX_OPTIONS),
         MultiFieldPanel(
             [
+                FieldPanel("phase_key"),
                 FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
                 FieldPanel("max_choices"),
                 FieldPanel("results_visibility"),
@@ -74,20 +80,14 @@ class PollPage(RoutablePageMixin, Page):
         ),
     ]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("question")]
+    # The phase is the same in every language: translators don't see it.
+    override_translatable_fields = [SynchronizedField("phase_key", overridable=False)]
 
     parent_page_types = ["consultations.ConsultationPage"]
     subpage_types = []
 
     class Meta:
         verbose_name = _("poll page")
-
-    @property
-    def is_open(self):
-        return self.opens_at <= timezone.now() < self.closes_at
-
-    @property
-    def has_closed(self):
-        return timezone.now() >= self.closes_at
 
     @property
     def is_multiple_choice(self):
@@ -112,7 +112,7 @@ class PollPage(RoutablePageMixin, Page):
 
 
 class PollOption(TranslatableMixin, Orderable):
-    """One answer of a poll. Translatable: votes point at the default-locale option of its group."""
+    """One answer of a poll. Translatable: votes record the option's ``translation_key``, not a row."""
 
     page = ParentalKey(PollPage, on_delete=models.CASCADE, related_name="options")
     label = models.CharField(_("label"), max_length=120)
@@ -138,12 +138,16 @@ class PollOption(TranslatableMixin, Orderable):
 
 
 class PollVote(models.Model):
-    """One citizen's vote on a poll: at most one per (citizen, canonical poll), by database constraint.
+    """One citizen's vote on a poll: at most one per (citizen, poll translation group), by database constraint.
 
-    Deleting an account detaches the vote (user becomes NULL) so tallies stay intact.
+    Keyed to the translation group, so a vote cast on /en/ and changed on /it/ is one row, and
+    deleting a translation deletes no vote. Deleting an account detaches the vote (user becomes
+    NULL) so tallies stay intact.
     """
 
-    poll = models.ForeignKey(PollPage, on_delete=models.CASCADE, related_name="votes", verbose_name=_("poll"))
+    group = models.ForeignKey(
+        TranslationGroup, on_delete=models.PROTECT, related_name="poll_votes", verbose_name=_("poll")
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -158,21 +162,21 @@ class PollVote(models.Model):
     class Meta:
         verbose_name = _("poll vote")
         verbose_name_plural = _("poll votes")
-        constraints = [models.UniqueConstraint(fields=["poll", "user"], name="one_vote_per_citizen_per_poll")]
+        constraints = [models.UniqueConstraint(fields=["group", "user"], name="one_vote_per_citizen_per_poll")]
 
     def __str__(self):
-        return f"{self.poll_id}/{self.user_id}"
+        return f"{self.group_id}/{self.user_id}"
 
 
 class PollVoteChoice(models.Model):
-    """An option chosen in a vote (several for multiple-choice polls); always the canonical option."""
+    """An option chosen in a vote (several for multiple-choice polls), by the option's translation key."""
 
     vote = models.ForeignKey(PollVote, on_delete=models.CASCADE, related_name="choices")
-    option = models.ForeignKey(PollOption, on_delete=models.PROTECT, related_name="vote_choices")
+    option_key = models.UUIDField(_("option"), db_index=True)
 
     class Meta:
         verbose_name = _("poll choice")
-        constraints = [models.UniqueConstraint(fields=["vote", "option"], name="one_choice_per_option_per_vote")]
+        constraints = [models.UniqueConstraint(fields=["vote", "option_key"], name="one_choice_per_option_per_vote")]
 
     def __str__(self):
-        return f"{self.vote_id}:{self.option_id}"
+        return f"{self.vote_id}:{self.option_key}"

@@ -2,7 +2,8 @@
 
 Lives in civic_site, the one package that may know every app (DESIGN.md): it calls home, consultations,
 accounts and participation's ``demo.py`` in order. Idempotent: every object is looked up first and only
-created when missing, so a second run changes nothing (no new pages, revisions, images, users or groups).
+created when missing, so a second run changes nothing (no new pages, revisions, images or users). The staff
+groups are not made here: a data migration (accounts/migrations/0003_roles.py) defines them on every database.
 """
 
 from django.conf import settings
@@ -10,8 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.demo import ADMIN_USERNAME, CITIZENS, DEMO_PASSWORD, ensure_users
-from civic_site.groups import ensure_groups
+from accounts.demo import ADMIN_EMAIL, CITIZENS, DEMO_PASSWORD, ensure_users
 from consultations.demo import ensure_consultation_details, ensure_consultation_pages
 from home.demo import (
     DemoTree,
@@ -25,7 +25,7 @@ from participation.demo import ensure_comment_site, ensure_comments, ensure_poll
 
 
 class Command(BaseCommand):
-    help = "Create the Turin demo site (both languages), its groups and demo accounts. Safe to run twice."
+    help = "Create the Turin demo site (both languages) and demo accounts. Safe to run twice."
 
     def handle(self, *args, **options):
         if not getattr(settings, "ALLOW_DEMO_CONTENT", False):
@@ -38,8 +38,7 @@ class Command(BaseCommand):
             _index, consultations = ensure_consultation_pages(tree, homes)
             standard = ensure_standard_pages(tree, homes, content)
             ensure_featured(tree, homes, consultations)
-            created = ensure_groups()
-            created += ensure_users()
+            created = ensure_users()
             created += ensure_consultation_details(consultations)
             poll, made = ensure_poll(consultations[0], {name: entry["image"] for name, entry in images.items()})
             created += made
@@ -51,5 +50,5 @@ class Command(BaseCommand):
         if created:
             call_command("update_index", verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"Demo content ready ({created} objects created)."))
-        self.stdout.write(f"Admin login: {ADMIN_USERNAME} / {DEMO_PASSWORD} at /admin/")
+        self.stdout.write(f"Admin login: {ADMIN_EMAIL} / {DEMO_PASSWORD} at /admin/")
         self.stdout.write(f"Citizens: {', '.join(email for email, _name in CITIZENS)} / {DEMO_PASSWORD}")
