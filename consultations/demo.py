@@ -1,19 +1,35 @@
-"""Demo details of the three Turin processes: phases, organiser, contact, topics and area.
+"""Demo content of the consultations app for seed_demo: the "Partecipa" index, the three Turin
+processes (text in consultations/demo.json) and their details: phases, organiser, contact, topics, area.
 
-Called by ``seed_demo`` after it has created the consultation pages. Idempotent: each detail is set
-only when the page does not have it yet, phase dates follow the day the command runs, and a page gets
-a new published revision only when something changed, so a second run on the same day changes nothing.
+Idempotent: each page and detail is created only when missing, phase dates follow the day the command
+runs, and a page gets a new published revision only when something changed, so a second run on the same
+day changes nothing and returns 0.
 """
 
+import json
 from datetime import date, timedelta
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ConsultationPage, ConsultationPhase
+from .models import ConsultationIndexPage, ConsultationPage, ConsultationPhase
+
+CONTENT = json.loads((Path(__file__).resolve().parent / "demo.json").read_text(encoding="utf-8"))
 
 # The address the demo pages' own text gives ("Per informazioni: partecipa@comune.torino.it").
 CONTACT_EMAIL = "partecipa@comune.torino.it"
+
+
+def ensure_consultation_pages(tree, homes):
+    """The index under both home pages and the three processes under it, through home's ``DemoTree``.
+
+    Returns (index {"it": …, "en": …}, [process {"it": …, "en": …}, …]) in demo order
+    [Parco Dora, AxTO, reports].
+    """
+    index = tree.ensure_translated_children(homes, ConsultationIndexPage, [CONTENT["consultation_index"]])[0]
+    consultations = tree.ensure_translated_children(index, ConsultationPage, CONTENT["consultations"])
+    return index, consultations
 
 
 def _phase(it, en, start, end, description_it="", description_en="", is_results=False):

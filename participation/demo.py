@@ -1,4 +1,5 @@
-"""Demo participation content for seed_demo: the Parco Dora poll and a few comment threads.
+"""Demo participation content for seed_demo: the Parco Dora poll, a few comment threads and the
+django.contrib.sites record comments point at.
 
 Idempotent: looked up first, created only when missing.
 """
@@ -7,7 +8,9 @@ import json
 from datetime import datetime, time
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.sites.models import Site as DjangoSite
 from django.utils import timezone, translation
 
 from consultations.models import ConsultationPage
@@ -78,6 +81,18 @@ def ensure_poll(consultation, images):
         option_keys = [option.translation_key for option in page.options.order_by("sort_order")]
         pages[code] = page
     return pages, created
+
+
+def ensure_comment_site():
+    """django.contrib.sites' record, which comments point at (permalinks use its domain). Returns 1 if changed."""
+    site, made = DjangoSite.objects.get_or_create(
+        pk=settings.SITE_ID, defaults={"domain": "127.0.0.1:8000", "name": settings.WAGTAIL_SITE_NAME}
+    )
+    if not made and site.domain == "example.com":
+        site.domain, site.name = "127.0.0.1:8000", settings.WAGTAIL_SITE_NAME
+        site.save()
+        made = True
+    return int(made)
 
 
 def ensure_comments(page_group):

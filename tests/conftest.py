@@ -1,22 +1,75 @@
+"""Fixtures: tests build what they need with tests/factories.py; only smoke and browser tests seed the demo."""
+
+from contextlib import contextmanager
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 
 def seed():
     call_command("seed_demo", stdout=StringIO())
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """The demo site is built once per test session; each test runs in a rolled-back transaction."""
+@contextmanager
+def kept_for_module(django_db_blocker):
+    """Data made inside stays for every test of a module and is rolled back after the last one.
+
+    Each test's own transaction nests inside this one as a savepoint, so what a test changes is still
+    undone after it. Not for modules with transactional (``transaction=True``) tests.
+    """
     with django_db_blocker.unblock():
-        seed()
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def fresh(pages):
+    """{kind: {code: page}} re-read from the database, so a test never sees another test's in-memory edits."""
+    return {
+        kind: {code: page.__class__.objects.get(pk=page.pk) for code, page in by_code.items()}
+        for kind, by_code in pages.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def module_tree(django_db_setup, django_db_blocker):
+    """The factories' bilingual tree, built once per test module (see ``tree``)."""
+    from tests.factories import build_tree
+
+    with kept_for_module(django_db_blocker):
+        yield build_tree()
 
 
 @pytest.fixture
-def site_tree(db):
+def tree(request, db, module_tree):
+    """{"home", "index", "consultation", "poll"}: each {"it": page, "en": its translation}, built once per
+    module with the factories and re-read for each test. See tests/factories.py.
+
+    Transactional tests (``transaction=True``) call ``build_tree()`` themselves: this tree lives in a
+    transaction that their worker threads cannot see.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
+        pytest.fail("the `tree` fixture is for non-transactional tests: call tests.factories.build_tree()")
+    return fresh(module_tree)
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo site (seed_demo), once per module: for smoke tests of the demo itself."""
+    with kept_for_module(django_db_blocker):
+        seed()
+        yield
+
+
+@pytest.fixture
+def site_tree(db, seeded):
     """The seeded Turin tree: {'home': {'it': page, 'en': page}, 'consultations': [...], ...}."""
     from consultations.models import ConsultationIndexPage, ConsultationPage
     from home.models import HomePage, StandardPage
@@ -36,10 +89,33 @@ def site_tree(db):
 
 
 @pytest.fixture
-def citizen(db):
-    from django.contrib.auth import get_user_model
+def verified_citizen(citizen):
+    """The same as ``citizen`` (kept for tests written against the first version of the factories)."""
+    return citizen
 
-    return get_user_model().objects.get(email="giulia.rossi@example.org")
+
+@pytest.fixture
+def citizen(db):
+    """A citizen with a verified email address (shown as "Giulia R.")."""
+    from tests.factories import UserFactory
+
+    return UserFactory(username="giulia.rossi", email="giulia.rossi@example.org", display_name="Giulia R.")
+
+
+@pytest.fixture
+def marco(db):
+    """A second verified citizen (shown as "Marco B.")."""
+    from tests.factories import UserFactory
+
+    return UserFactory(username="marco.bianchi", email="marco.bianchi@example.org", display_name="Marco B.")
+
+
+@pytest.fixture
+def admin_user(db):
+    """A superuser for the Wagtail admin (overrides pytest-django's, with a verified address)."""
+    from tests.factories import AdminFactory
+
+    return AdminFactory(username="admin", email="admin@example.org")
 
 
 @pytest.fixture(autouse=True)
@@ -49,20 +125,3 @@ def _clear_cache():
 
     cache.clear()
     yield
-
-
-@pytest.fixture
-def tree(db):
-    """A bilingual tree built with factories (no seed): {"home", "index", "consultation", "poll"}, each
-    {"it": page, "en": translation}. See tests/factories.py."""
-    from tests.factories import build_tree
-
-    return build_tree()
-
-
-@pytest.fixture
-def verified_citizen(db):
-    """A citizen with a verified email address, made by UserFactory."""
-    from tests.factories import UserFactory
-
-    return UserFactory(display_name="Giulia R.")

@@ -13,21 +13,23 @@ Every poll in the suite is made here (PollPageFactory / translate): when the pol
 """
 
 from datetime import timedelta
+from importlib import import_module
 
 import factory
 import wagtail_factories
 from allauth.account.models import EmailAddress
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.utils import timezone, translation
 from factory.django import DjangoModelFactory
 from wagtail.models import Collection, Locale, Page, Site
 
 from consultations.models import ConsultationIndexPage, ConsultationPage, ConsultationPhase
-from home.models import HomePage, StandardPage
+from consultations.schedule import phase_bounds
+from home.models import HomePage, HomePageFeaturedPage, SiteLinks, StandardPage
 from participation.comments import post_comment
 from participation.models import CommentThread, ParticipationComment, PollOption, PollPage
 
@@ -94,56 +96,12 @@ class AdminFactory(UserFactory):
     is_superuser = True
 
 
-# Groups named in DESIGN.md and the permissions each starts with (as seed_demo gives them).
-THREAD_PERMISSIONS = [
-    "participation.add_commentthread",
-    "participation.change_commentthread",
-    "participation.view_commentthread",
-]
-GROUP_PERMISSIONS = {
-    "Editors": ["wagtailadmin.access_admin", "wagtail_localize.submit_translation", *THREAD_PERMISSIONS],
-    "Moderators": [
-        "wagtailadmin.access_admin",
-        "participation.view_participationcomment",
-        "participation.change_participationcomment",
-        *THREAD_PERMISSIONS,
-    ],
-    "Results": ["wagtailadmin.access_admin"],
-}
-EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
-# Permissions that Wagtail and wagtail-localize create in data migrations, not from models.
-NON_MODEL_PERMISSIONS = {
-    "wagtailadmin.access_admin": ("admin", "Can access Wagtail admin"),
-    "wagtail_localize.submit_translation": ("translation", "Can submit translations"),
-}
-
-
-def permission(dotted):
-    app_label, codename = dotted.split(".")
-    if dotted in NON_MODEL_PERMISSIONS:
-        model, name = NON_MODEL_PERMISSIONS[dotted]
-        content_type, _ = ContentType.objects.get_or_create(app_label=app_label, model=model)
-        return Permission.objects.get_or_create(content_type=content_type, codename=codename, defaults={"name": name})[
-            0
-        ]
-    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
-
-
 def group(name):
-    """The group ``name`` with its permissions (Editors also edit every page); made when missing."""
-    from wagtail.models import GroupPagePermission
-
-    instance, _ = Group.objects.get_or_create(name=name)
-    instance.permissions.add(*(permission(dotted) for dotted in GROUP_PERMISSIONS[name]))
-    if name == "Editors":
-        root = Page.get_first_root_node()
-        for codename in EDITOR_PAGE_PERMISSIONS:
-            GroupPagePermission.objects.get_or_create(
-                group=instance,
-                page=root,
-                permission=Permission.objects.get(content_type__app_label="wagtailcore", codename=codename),
-            )
-    return instance
+    """The staff role ``name`` (Editors, Moderators, Results), as the roles data migration defines it on every
+    database; defined again if a transactional test flushed the database."""
+    if not Group.objects.filter(name=name).exists():
+        import_module("accounts.migrations.0003_roles").define_roles(django_apps, None)
+    return Group.objects.get(name=name)
 
 
 class EditorFactory(UserFactory):
@@ -221,6 +179,7 @@ class ConsultationIndexPageFactory(LocalizedPageFactory):
 
     title = "Partecipa"
     intro = "I processi partecipativi della Città di Torino."
+    show_in_menus = True
 
 
 def phase(name, start, end, is_results=False, description=""):
@@ -280,11 +239,21 @@ class ConsultationPageFactory(LocalizedPageFactory):
 DEFAULT_OPTIONS = ["Prato libero", "Orti condivisi", "Piazza coperta"]
 
 
+def phase_holding(process, opens_at, closes_at):
+    """The first non-results phase of ``process`` whose whole days hold [opens_at, closes_at], else None."""
+    for candidate in getattr(process, "phases", ConsultationPhase.objects.none()).all():
+        lower, upper = phase_bounds(candidate.start, candidate.end)
+        if not candidate.is_results and lower <= opens_at and closes_at <= upper:
+            return candidate
+    return None
+
+
 class PollPageFactory(LocalizedPageFactory):
     """A poll open now (opened a day ago, closes in 30 days) with three options, results after voting.
 
-    ``options=["A", "B"]`` sets the labels; ``opens_at``/``closes_at`` the window. The one place polls
-    are built for tests.
+    ``options=["A", "B"]`` sets the labels; ``opens_at``/``closes_at`` the window; the poll belongs to the
+    phase of its process holding that window (``phase=`` to choose one). The one place polls are built
+    for tests.
     """
 
     class Meta:
@@ -315,6 +284,16 @@ class PollPageFactory(LocalizedPageFactory):
         for order, label in enumerate(DEFAULT_OPTIONS if extracted is None else extracted):
             PollOption.objects.create(page=obj, locale_id=obj.locale_id, sort_order=order, label=label)
 
+    @factory.post_generation
+    def phase(obj, create, extracted, **kwargs):
+        """The poll belongs to the phase of its process that holds its window (``phase=`` a phase to choose)."""
+        if not create or obj.phase_key:
+            return
+        chosen = extracted or phase_holding(obj.get_parent().specific, obj.opens_at, obj.closes_at)
+        if chosen is not None:
+            obj.phase_key = chosen.translation_key
+            PollPage.objects.filter(pk=obj.pk).update(phase_key=obj.phase_key)
+
 
 # --- translations -----------------------------------------------------------------------------
 
@@ -322,17 +301,20 @@ class PollPageFactory(LocalizedPageFactory):
 CHILD_TEXT = {"options": ("options", "sort_order", "label"), "phases": ("phases", "sort_order", "name")}
 
 
-def translate(page, code="en", *, options=None, phases=None, publish=True, **fields):
+def translate(page, code="en", *, options=None, phases=None, tags=None, publish=True, **fields):
     """The ``code`` translation of ``page``: wagtail-localize's way (``copy_for_translation``), so it shares
     ``translation_key`` with ``page`` and its translatable children (poll options, phases) share theirs.
 
     ``fields`` override copied values (title, slug, intro…); ``options``/``phases`` are the translated
-    option labels / phase names in order. Live unless ``publish=False``. The parent must be translated.
+    option labels / phase names in order, ``tags`` the topics in that language. Live unless
+    ``publish=False``. The parent must be translated.
     """
     page = page.specific
     copy = page.copy_for_translation(locale(code)).specific
     for name, value in fields.items():
         setattr(copy, name, value)
+    if tags is not None:
+        copy.tags.set(tags)
     copy.save()
     for key, labels in (("options", options), ("phases", phases)):
         if labels is None:
@@ -394,7 +376,7 @@ def build_tree(poll=True):
             title="Parco Dora: co-progettiamo l'area",
             slug="parco-dora",
             summary="Idee per il parco.",
-            phases=[phase("Raccolta di idee", -10, 20)],
+            phases=[phase("Raccolta di idee", -10, 40)],
         ),
         title="Parco Dora: let's design the area together",
         summary="Ideas for the park.",
@@ -408,7 +390,51 @@ def build_tree(poll=True):
             question="Which layout do you prefer?",
             options=["Open meadow", "Shared gardens", "Covered square"],
         )
-    return tree
+    # Re-read: parents held in memory have stale tree counters (numchild) once children were added.
+    return {
+        kind: {code: page.specific_class.objects.get(pk=page.pk) for code, page in pair.items()}
+        for kind, pair in tree.items()
+    }
+
+
+# Footer pages Italian public sites must link: role -> (Italian title, slug), (English title, slug).
+FOOTER_PAGES = {
+    "privacy": (("Informativa sulla privacy", "privacy"), ("Privacy notice", "privacy")),
+    "legal": (("Note legali", "note-legali"), ("Legal notes", "legal-notes")),
+    "accessibility": (
+        ("Dichiarazione di accessibilità", "accessibilita"),
+        ("Accessibility statement", "accessibility"),
+    ),
+}
+
+
+def build_site_links(home, report_page=None):
+    """The footer's standard pages in both languages and the SiteLinks setting pointing at the Italian ones.
+
+    ``home`` is {"it": …, "en": …}; returns {role: {"it": page, "en": page}}.
+    """
+    pages = {}
+    for role, ((it_title, it_slug), (en_title, en_slug)) in FOOTER_PAGES.items():
+        italian = StandardPageFactory(parent=home["it"], title=it_title, slug=it_slug)
+        pages[role] = {"it": italian, "en": translate(italian, title=en_title, slug=en_slug)}
+    SiteLinks.objects.update_or_create(
+        site=Site.objects.get(root_page=home["it"]),
+        defaults={
+            "privacy_page": pages["privacy"]["it"],
+            "legal_page": pages["legal"]["it"],
+            "accessibility_page": pages["accessibility"]["it"],
+            "report_page": report_page,
+            "contact_email": "partecipa@comune.torino.it",
+        },
+    )
+    return pages
+
+
+def feature(home, pages):
+    """Put ``pages`` (each {"it": …, "en": …}) on both home pages, in this order."""
+    for code, home_page in home.items():
+        for order, pair in enumerate(pages):
+            HomePageFeaturedPage.objects.create(home_page=home_page, page=pair[code], sort_order=order)
 
 
 # --- comments ---------------------------------------------------------------------------------

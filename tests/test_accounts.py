@@ -1,11 +1,17 @@
 import re
+import unicodedata
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core import mail
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-pytestmark = pytest.mark.django_db
+from tests.factories import PASSWORD as FACTORY_PASSWORD
+from tests.factories import EditorFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tree")]
 
 User = get_user_model()
 PASSWORD = "una-password-lunga-2026"
@@ -90,13 +96,13 @@ def test_signup_rejects_email_as_public_name(client):
     assert "cannot contain an email address" in response.content.decode()
 
 
-def test_duplicate_email_is_refused(client):
+def test_duplicate_email_is_refused(client, citizen):
     signup(client, "it", email="giulia.rossi@example.org")
     assert User.objects.filter(email__iexact="giulia.rossi@example.org").count() == 1
 
 
-def test_demo_citizens_can_log_in(client, citizen):
-    response = client.post("/it/accounts/login/", {"login": citizen.email, "password": "partecipa-torino-2026"})
+def test_verified_citizens_can_log_in(client, citizen):
+    response = client.post("/it/accounts/login/", {"login": citizen.email, "password": FACTORY_PASSWORD})
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(citizen.pk)
 
@@ -109,21 +115,60 @@ def test_citizens_never_reach_the_admin(client, citizen):
         assert "/admin/login/" in response["Location"]
 
 
-def test_editor_group_reaches_the_admin_and_can_edit_home(client, site_tree):
-    from django.contrib.auth.models import Group
-
-    editor = User.objects.create_user("redattrice", "redattrice@example.org", PASSWORD)
-    editor.groups.add(Group.objects.get(name="Editors"))
+def test_editor_group_reaches_the_admin_and_can_edit_home(client, tree):
+    editor = EditorFactory(username="redattrice")
+    assert list(editor.groups.values_list("name", flat=True)) == ["Editors"]
     client.force_login(editor)
     assert client.get("/admin/").status_code == 200
-    home = site_tree["home"]["it"]
+    home = tree["home"]["it"]
     assert client.get(f"/admin/pages/{home.pk}/edit/").status_code == 200
 
 
-def test_admin_can_log_into_wagtail(client):
+def test_admin_can_log_into_wagtail(client, admin_user):
     # Through allauth's login, with the email address: Wagtail's own login form is gone.
     response = client.post(
-        "/it/accounts/login/?next=/admin/", {"login": "admin@example.org", "password": "partecipa-torino-2026"}
+        "/it/accounts/login/?next=/admin/", {"login": "admin@example.org", "password": FACTORY_PASSWORD}
     )
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
+
+
+# --- public names: never an email address, however it is written ----------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "giulia.rossi＠example.org",  # FULLWIDTH COMMERCIAL AT
+        "giulia.rossi﹫example.org",  # SMALL COMMERCIAL AT
+        "ｇｉｕｌｉａ@ｅｘａｍｐｌｅ.ｏｒｇ",
+    ],
+)
+def test_public_name_refuses_look_alike_email_addresses(client, name):
+    response = signup(client, "en", name=name)
+    assert response.status_code == 200
+    assert "cannot contain an email address" in response.content.decode()
+    assert not User.objects.filter(email="nuova.cittadina@example.org").exists()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_clean_public_name_never_lets_an_at_sign_through(value):
+    from django import forms
+
+    from accounts.forms import clean_public_name
+
+    try:
+        name = clean_public_name(value)
+    except forms.ValidationError:
+        return
+    assert name and "@" not in name
+    assert len(name) <= 60
+    assert "@" not in unicodedata.normalize("NFKC", name)
+    assert name == unicodedata.normalize("NFKC", name).strip()
+
+
+def test_a_name_that_grows_under_nfkc_is_refused_not_truncated(client):
+    response = signup(client, "it", name="㍿" * 20)  # 20 characters, 80 after NFKC
+    assert response.status_code == 200
+    assert "al massimo 60 caratteri" in response.content.decode()

@@ -1,26 +1,24 @@
 """Editors in the Wagtail admin: edit the home page, translate pages with wagtail-localize."""
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.urls import reverse
 from wagtail.models import Locale, Page
 
 from home.models import StandardPage
+from tests.factories import EditorFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def editor(client):
-    user = get_user_model().objects.create_user("redattore", "redattore@example.org", "x")
-    user.groups.add(Group.objects.get(name="Editors"))
+    user = EditorFactory()
     client.force_login(user)
     return user
 
 
-def test_editor_edits_and_publishes_the_home_page(client, editor, site_tree):
-    home = site_tree["home"]["it"]
+def test_editor_edits_and_publishes_the_home_page(client, editor, tree):
+    home = tree["home"]["it"]
     edit_url = reverse("wagtailadmin_pages:edit", args=[home.pk])
     assert client.get(edit_url).status_code == 200
     response = client.post(
@@ -44,8 +42,8 @@ def test_editor_edits_and_publishes_the_home_page(client, editor, site_tree):
     assert "Decidiamo insieme" in client.get("/it/").content.decode()
 
 
-def test_editor_translates_a_new_page_with_wagtail_localize(client, editor, site_tree):
-    home_it = site_tree["home"]["it"]
+def test_editor_translates_a_new_page_with_wagtail_localize(client, editor, tree):
+    home_it = tree["home"]["it"]
     page = home_it.add_child(instance=StandardPage(title="Domande frequenti", slug="faq", intro="Le risposte."))
     page.save_revision().publish()
     english = Locale.objects.get(language_code="en")
@@ -56,7 +54,7 @@ def test_editor_translates_a_new_page_with_wagtail_localize(client, editor, site
     assert response.status_code == 302
 
     translation = Page.objects.get(translation_key=page.translation_key, locale=english)
-    assert translation.get_parent().specific == site_tree["home"]["en"]
+    assert translation.get_parent().specific == tree["home"]["en"]
     # Translations start as drafts: an editor reviews them before they go live.
     assert not translation.live
 

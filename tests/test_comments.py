@@ -4,7 +4,6 @@ import pytest
 from allauth.account.models import EmailAddress
 from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,19 +11,16 @@ from django.urls import reverse
 
 from participation.comments import post_comment
 from participation.models import CommentReport, CommentThread, ParticipationComment
+from tests.factories import ModeratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
 @pytest.fixture
-def parco(site_tree):
-    return {code: site_tree["consultations"][code][0] for code in ("it", "en")}
-
-
-@pytest.fixture
-def marco(db):
-    return User.objects.get(email="marco.bianchi@example.org")
+def parco(tree):
+    """The process (open now) in both languages: its thread is shared."""
+    return tree["consultation"]
 
 
 def html(response):
@@ -68,8 +64,8 @@ def test_anonymous_visitors_read_but_are_asked_to_log_in(client, parco):
 
 
 def test_unverified_email_cannot_post_and_keeps_the_text(client, parco):
-    user = User.objects.create_user("nuovo", "nuovo@example.org", "x", display_name="Nuovo")
-    EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
+    user = UserFactory(verified=False, display_name="Nuovo")
+    assert not EmailAddress.objects.get(user=user).verified
     client.force_login(user)
     response = post(client, "it", parco["it"], "Il mio commento non verificato")
     assert response.status_code == 400
@@ -242,8 +238,7 @@ def test_page_query_count_does_not_grow_with_comments(client, citizen, marco, pa
 
 @pytest.fixture
 def moderator(client):
-    user = User.objects.create_user("moderatrice", "moderatrice@example.org", "x")
-    user.groups.add(Group.objects.get(name="Moderators"))
+    user = ModeratorFactory()
     client.force_login(user)
     return user
 
@@ -282,9 +277,8 @@ def test_moderators_list_filter_and_bulk_hide(client, citizen, marco, parco, mod
     assert client.get(listing, {"hidden": "true"}).content.decode().count("segnalato") >= 1
 
 
-def test_nobody_adds_or_deletes_comments_in_the_admin(client, citizen, parco):
-    admin = User.objects.get(username="admin")
-    client.force_login(admin)
+def test_nobody_adds_or_deletes_comments_in_the_admin(client, citizen, parco, admin_user):
+    client.force_login(admin_user)
     comment = post_comment(page=parco["it"], user=citizen, text="da non cancellare")
     assert client.get(reverse("wagtailsnippets_participation_participationcomment:add")).status_code in (302, 403)
     delete = reverse("wagtailsnippets_participation_participationcomment:delete", args=[comment.pk])
@@ -292,21 +286,21 @@ def test_nobody_adds_or_deletes_comments_in_the_admin(client, citizen, parco):
     assert ParticipationComment.objects.filter(pk=comment.pk).exists()
 
 
-def test_citizens_cannot_reach_moderation(client, citizen):
+def test_citizens_cannot_reach_moderation(client, citizen, tree):
     client.force_login(citizen)
     response = client.get(reverse("wagtailsnippets_participation_participationcomment:list"))
     assert response.status_code in (302, 403)
 
 
-def test_comments_only_on_participation_pages(client, citizen, site_tree):
+def test_comments_only_on_participation_pages(client, citizen, tree):
     client.force_login(citizen)
-    home = site_tree["home"]["it"]
+    home = tree["home"]["it"]
     response = post(client, "it", home, "sulla home?")
     assert response.status_code == 400
     assert not ParticipationComment.objects.filter(comment="sulla home?").exists()
 
 
-def test_profile_turns_reply_emails_off(client, citizen):
+def test_profile_turns_reply_emails_off(client, citizen, tree):
     client.force_login(citizen)
     page = html(client.get("/it/accounts/profile/"))
     assert page.select_one("#id_notify_replies").has_attr("checked")

@@ -107,8 +107,16 @@ def all_at_once(server, requests):
 
 
 @pytest.fixture
+def tree():
+    """The factories' bilingual tree, committed: these tests are transactional (no module-wide tree)."""
+    from tests.factories import build_tree
+
+    return build_tree()
+
+
+@pytest.fixture
 def poll(tree):
-    """An open poll (tests/factories.py), committed: these tests are transactional."""
+    """An open poll (tests/factories.py)."""
     return tree["poll"]["it"]
 
 

@@ -1,10 +1,14 @@
-"""Consultation pages: status from phases, timeline, the filtered index, the admin map widget, demo details."""
+"""Consultation pages: status from phases, timeline, the filtered index, the admin map widget.
+
+Built with tests/factories.py (three processes like the demo's, once per module); the demo's own
+details (consultations/demo.py) are checked in test_seed.py.
+"""
 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import wagtail_factories
 from bs4 import BeautifulSoup
-from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -12,10 +16,19 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import pgettext_lazy
-from wagtail.models import Locale, Revision
+from wagtail.models import Locale
 
-from consultations.demo import ensure_consultation_details
 from consultations.models import ConsultationPage, ConsultationPhase, Status, status_for
+from tests.conftest import fresh, kept_for_module
+from tests.factories import (
+    ConsultationIndexPageFactory,
+    ConsultationPageFactory,
+    PollPageFactory,
+    build_site,
+    phase,
+    translate,
+    translated_pair,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -31,35 +44,110 @@ def translated(message, language):
         return str(message)
 
 
+# Three processes like the demo's (Parco Dora, AxTO, reports): all open today, with topics and areas.
+PROCESSES = [
+    {
+        "it": {"title": "Parco Dora: co-progettiamo l'area", "slug": "parco-dora", "tags": ["verde", "quartieri"]},
+        "en": {"title": "Parco Dora: let's design the area together", "tags": ["green spaces", "neighbourhoods"]},
+        "organiser": ("Città di Torino – Divisione Urbanistica", "City of Turin – Urban Planning Division"),
+        "location": "SRID=4326;POINT(7.6695 45.0875)",
+        "zoom": 15,
+        "phases": [
+            ("Informazione", "Information", -40, -21, False),
+            ("Raccolta di idee", "Ideas", -20, 20, False),
+            ("Scelta della disposizione", "Choice of layout", 21, 45, False),
+            ("Risultati", "Results", 46, 75, True),
+        ],
+    },
+    {
+        "it": {"title": "AxTO: scegli i progetti culturali", "slug": "axto", "tags": ["cultura", "quartieri"]},
+        "en": {"title": "AxTO: choose the cultural projects", "tags": ["culture", "neighbourhoods"]},
+        "organiser": ("Città di Torino – Area Periferie e AxTO", "City of Turin – AxTO Department"),
+        "location": "SRID=4326;POINT(7.6869 45.0703)",
+        "zoom": 12,
+        "phases": [
+            ("Presentazione dei progetti", "Project presentation", -30, -8, False),
+            ("Voto", "Vote", -7, 21, False),
+            ("Risultati", "Results", 22, 60, True),
+        ],
+    },
+    {
+        "it": {"title": "Segnala nel tuo quartiere", "slug": "segnala", "tags": ["quartieri"]},
+        "en": {"title": "Report in your neighbourhood", "slug": "report", "tags": ["neighbourhoods"]},
+        "organiser": ("Città di Torino – Servizio Circoscrizioni", "City of Turin – District Councils Service"),
+        "location": "SRID=4326;POINT(7.6858 45.0705)",
+        "zoom": 12,
+        "phases": [("Sempre aperto", "Always open", -365, 5 * 365, False)],
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def module_site(django_db_setup, django_db_blocker):
+    with kept_for_module(django_db_blocker):
+        home = build_site()
+        index = translated_pair(
+            ConsultationIndexPageFactory(parent=home["it"], slug="partecipa"), title="Take part", slug="take-part"
+        )
+        image = wagtail_factories.ImageFactory(title="Parco Dora")
+        processes = []
+        for spec in PROCESSES:
+            italian = ConsultationPageFactory(
+                parent=index["it"],
+                title=spec["it"]["title"],
+                slug=spec["it"]["slug"],
+                organiser=spec["organiser"][0],
+                location=spec["location"],
+                zoom=spec["zoom"],
+                image=image if not processes else None,
+                phases=[phase(it, start, end, is_results) for it, _en, start, end, is_results in spec["phases"]],
+                tags=spec["it"]["tags"],
+            )
+            english = translate(
+                italian,
+                title=spec["en"]["title"],
+                slug=spec["en"].get("slug", italian.slug),
+                organiser=spec["organiser"][1],
+                phases=[en for _it, en, *_rest in spec["phases"]],
+                tags=spec["en"]["tags"],
+            )
+            processes.append({"it": ConsultationPage.objects.get(pk=italian.pk), "en": english})
+        poll = PollPageFactory(parent=processes[0]["it"], slug="disposizione")
+        translate(poll, title="Park layout", options=["Meadow", "Gardens", "Square"])
+        yield {"home": home, "index": index, "processes": processes}
+
+
 @pytest.fixture
-def consultations(site_tree):
-    """The three demo processes with their details (a no-op once seed_demo applies them itself)."""
-    pairs = [
-        {"it": italian, "en": english}
-        for italian, english in zip(site_tree["consultations"]["it"], site_tree["consultations"]["en"], strict=True)
-    ]
-    ensure_consultation_details(pairs)
-    return [{code: ConsultationPage.objects.get(pk=page.pk) for code, page in pair.items()} for pair in pairs]
+def site_pages(db, module_site):
+    return fresh({"home": module_site["home"], "index": module_site["index"]})
+
+
+@pytest.fixture
+def index(site_pages):
+    """The process index in both languages."""
+    return site_pages["index"]
+
+
+@pytest.fixture
+def consultations(db, module_site):
+    """The three processes [Parco Dora, AxTO, reports], each {"it": page, "en": translation}."""
+    return [fresh({"pair": pair})["pair"] for pair in module_site["processes"]]
 
 
 def make_process(index, title, phases=(), tags=(), image=None):
     """A published process under ``index``; phases are (start, end, is_results) tuples."""
-    page = ConsultationPage(
+    return ConsultationPageFactory(
+        parent=index,
         title=title,
         slug=title.lower().replace(" ", "-"),
         summary=f"{title}.",
         image=image,
         organiser="Città di Torino",
+        phases=[
+            phase(f"Fase {order + 1}", start, end, is_results) for order, (start, end, is_results) in enumerate(phases)
+        ],
+        tags=list(tags),
     )
-    index.add_child(instance=page)
-    for order, (start, end, is_results) in enumerate(phases):
-        ConsultationPhase.objects.create(
-            page=page, name=f"Fase {order + 1}", start=start, end=end, is_results=is_results, sort_order=order
-        )
-    if tags:
-        page.tags.add(*tags)
-        page.save()
-    return page
 
 
 # --- status ---------------------------------------------------------------------------------
@@ -80,8 +168,8 @@ RESULTS = date(2026, 3, 20)
         (RESULTS + 100 * DAY, "results"),
     ],
 )
-def test_status_at_phase_boundaries(site_tree, today, expected):
-    index = site_tree["index"]["it"]
+def test_status_at_phase_boundaries(index, today, expected):
+    index = index["it"]
     page = make_process(
         index,
         "Confini",
@@ -102,15 +190,15 @@ def test_status_at_phase_boundaries(site_tree, today, expected):
         ([(END, END + DAY, True)], "open"),  # only a results phase, not started yet
     ],
 )
-def test_status_without_a_full_set_of_phases(site_tree, phases, expected):
-    page = make_process(site_tree["index"]["it"], "Senza fasi", phases)
+def test_status_without_a_full_set_of_phases(index, phases, expected):
+    page = make_process(index["it"], "Senza fasi", phases)
     today = END + 5 * DAY if phases and not phases[0][2] else START
     assert page.get_status(today) == expected
     assert ConsultationPage.objects.filter(pk=page.pk).with_status(today).get().computed_status == expected
 
 
-def test_status_properties_use_today_in_rome(site_tree, monkeypatch):
-    page = make_process(site_tree["index"]["it"], "Mezzanotte", [(START, END, False)])
+def test_status_properties_use_today_in_rome(index, monkeypatch):
+    page = make_process(index["it"], "Mezzanotte", [(START, END, False)])
     # 23:30 UTC on the last day is already the next day in Rome: the process has closed.
     monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 3, 10, 23, 30, tzinfo=UTC))
     assert timezone.localdate() == END + DAY
@@ -125,8 +213,8 @@ def test_status_properties_use_today_in_rome(site_tree, monkeypatch):
     assert translated(page.status_label, "en") == "Open"
 
 
-def test_current_phase_is_the_phase_containing_today(site_tree, monkeypatch):
-    page = make_process(site_tree["index"]["it"], "Corrente", [(START, END, False), (END + DAY, END + 10 * DAY, False)])
+def test_current_phase_is_the_phase_containing_today(index, monkeypatch):
+    page = make_process(index["it"], "Corrente", [(START, END, False), (END + DAY, END + 10 * DAY, False)])
     assert page.get_current_phase(START - DAY) is None
     assert page.get_current_phase(END).name == "Fase 1"
     assert page.get_current_phase(END + DAY).name == "Fase 2"
@@ -138,8 +226,8 @@ def test_current_phase_is_the_phase_containing_today(site_tree, monkeypatch):
 # --- phases ---------------------------------------------------------------------------------
 
 
-def test_phase_ending_before_it_starts_is_rejected(site_tree):
-    page = site_tree["consultations"]["it"][0]
+def test_phase_ending_before_it_starts_is_rejected(consultations):
+    page = consultations[0]["it"]
     phase = ConsultationPhase(page=page, name="Al contrario", start=END, end=START)
     with pytest.raises(ValidationError) as error:
         phase.full_clean()
@@ -151,9 +239,9 @@ def test_phase_ending_before_it_starts_is_rejected(site_tree):
         ConsultationPhase.objects.create(page=page, name="Al contrario", start=END, end=START)
 
 
-def test_admin_form_rejects_a_phase_ending_before_it_starts(client, consultations):
+def test_admin_form_rejects_a_phase_ending_before_it_starts(client, consultations, admin_user):
     page = consultations[2]["it"]
-    client.force_login(get_user_model().objects.get(username="admin"))
+    client.force_login(admin_user)
     response = client.post(
         reverse("wagtailadmin_pages:edit", args=[page.pk]),
         {
@@ -191,7 +279,7 @@ def test_admin_form_rejects_a_phase_ending_before_it_starts(client, consultation
 # --- the consultation page ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("code", "current_phase"), [("it", "Scelta della disposizione"), ("en", "Choice of layout")])
+@pytest.mark.parametrize(("code", "current_phase"), [("it", "Raccolta di idee"), ("en", "Ideas")])
 def test_page_shows_timeline_with_current_phase_and_status(client, consultations, code, current_phase):
     page = consultations[0][code]
     response = client.get(page.url)
@@ -229,9 +317,9 @@ def test_page_lists_its_participation_pages(client, consultations):
     assert {Page.objects.get(pk=child.pk).url for child in children} <= hrefs
 
 
-def test_page_shows_the_status_of_a_closed_process(client, site_tree):
+def test_page_shows_the_status_of_a_closed_process(client, index):
     today = timezone.localdate()
-    page = make_process(site_tree["index"]["en"], "Finished", [(today - 20 * DAY, today - 10 * DAY, False)])
+    page = make_process(index["en"], "Finished", [(today - 20 * DAY, today - 10 * DAY, False)])
     html = soup(client.get(page.url))
     assert "Closed" in html.select_one(".consultation-status").get_text()
     assert not html.select("ol.consultation-timeline > li[aria-current]")
@@ -241,10 +329,10 @@ def test_page_shows_the_status_of_a_closed_process(client, site_tree):
 
 
 @pytest.fixture
-def mixed_processes(site_tree, consultations):
-    """Seeded processes (all open) plus one upcoming, one with results and one closed, in Italian."""
+def mixed_processes(index, consultations):
+    """The three processes (all open) plus one upcoming, one with results and one closed, in Italian."""
     today = timezone.localdate()
-    index = site_tree["index"]["it"]
+    index = index["it"]
     return {
         "upcoming": make_process(index, "In arrivo", [(today + 5 * DAY, today + 30 * DAY, False)], tags=["cultura"]),
         "results": make_process(
@@ -258,9 +346,10 @@ def card_titles(response):
     return [a.get_text(strip=True) for a in soup(response).select(".card-title a")]
 
 
-def test_index_lists_open_processes_first(client, site_tree, mixed_processes):
-    titles = card_titles(client.get(site_tree["index"]["it"].url))
-    open_titles = [page.title for page in site_tree["consultations"]["it"]]
+def test_index_lists_open_processes_first(client, index, consultations, mixed_processes):
+    titles = card_titles(client.get(index["it"].url))
+    open_titles = [pair["it"].title for pair in consultations]
+    assert len(open_titles) == 3
     assert set(titles[:3]) == set(open_titles)
     assert titles[3:] == ["In arrivo", "Con risultati", "Chiusa"]
 
@@ -269,15 +358,15 @@ def test_index_lists_open_processes_first(client, site_tree, mixed_processes):
     ("status", "expected"),
     [("upcoming", ["In arrivo"]), ("results", ["Con risultati"]), ("closed", ["Chiusa"])],
 )
-def test_index_filters_by_status(client, site_tree, mixed_processes, status, expected):
-    response = client.get(site_tree["index"]["it"].url, {"status": status})
+def test_index_filters_by_status(client, index, mixed_processes, status, expected):
+    response = client.get(index["it"].url, {"status": status})
     assert card_titles(response) == expected
     html = soup(response)
     assert html.select_one("select#id_status option[selected]")["value"] == status
 
 
-def test_index_filters_by_topic_and_status_together(client, site_tree, consultations, mixed_processes):
-    url = site_tree["index"]["it"].url
+def test_index_filters_by_topic_and_status_together(client, index, consultations, mixed_processes):
+    url = index["it"].url
     parco, axto = consultations[0]["it"], consultations[1]["it"]
     assert card_titles(client.get(url, {"topic": "verde"})) == [parco.title]
     assert set(card_titles(client.get(url, {"topic": "cultura"}))) == {axto.title, "In arrivo"}
@@ -286,8 +375,8 @@ def test_index_filters_by_topic_and_status_together(client, site_tree, consultat
     assert len(card_titles(client.get(url, {"topic": "nope", "status": "nope"}))) == 6
 
 
-def test_index_in_english_lists_english_pages_and_topics(client, site_tree, consultations):
-    html = soup(client.get(site_tree["index"]["en"].url))
+def test_index_in_english_lists_english_pages_and_topics(client, index, consultations):
+    html = soup(client.get(index["en"].url))
     assert set(card_titles_from(html)) == {pair["en"].title for pair in consultations}
     topics = [option["value"] for option in html.select("select#id_topic option") if option["value"]]
     assert set(topics) == {"green-spaces", "culture", "neighbourhoods"}
@@ -298,8 +387,8 @@ def card_titles_from(html):
     return [a.get_text(strip=True) for a in html.select(".card-title a")]
 
 
-def test_index_filter_form_is_accessible(client, site_tree, consultations):
-    html = soup(client.get(site_tree["index"]["it"].url))
+def test_index_filter_form_is_accessible(client, index, consultations):
+    html = soup(client.get(index["it"].url))
     form = html.select_one("form.consultation-filters")
     assert form["method"] == "get"
     for select in form.select("select"):
@@ -307,8 +396,8 @@ def test_index_filter_form_is_accessible(client, site_tree, consultations):
     assert form.select_one("button[type=submit]")
 
 
-def test_index_cards_show_status_and_dates(client, site_tree, consultations):
-    html = soup(client.get(site_tree["index"]["en"].url))
+def test_index_cards_show_status_and_dates(client, index, consultations):
+    html = soup(client.get(index["en"].url))
     cards = html.select(".card")
     assert len(cards) == 3
     for card in cards:
@@ -316,8 +405,8 @@ def test_index_cards_show_status_and_dates(client, site_tree, consultations):
         assert len(card.select(".consultation-card-dates time")) == 2
 
 
-def test_index_paginates_twelve_per_page_keeping_filters(client, site_tree, consultations):
-    index = site_tree["index"]["it"]
+def test_index_paginates_twelve_per_page_keeping_filters(client, index, consultations):
+    index = index["it"]
     today = timezone.localdate()
     for number in range(14):
         make_process(index, f"Futuro {number:02d}", [(today + DAY, today + 10 * DAY, False)])
@@ -332,10 +421,11 @@ def test_index_paginates_twelve_per_page_keeping_filters(client, site_tree, cons
 
 
 def test_index_query_count_is_the_same_with_3_and_20_processes(
-    client, site_tree, consultations, django_assert_max_num_queries
+    client, index, consultations, django_assert_max_num_queries
 ):
-    index = site_tree["index"]["it"]
-    image = site_tree["consultations"]["it"][0].image
+    index = index["it"]
+    image = consultations[0]["it"].image
+    assert image is not None
     today = timezone.localdate()
     client.get(index.url)  # warm caches (site, locales)
 
@@ -364,8 +454,8 @@ def test_index_query_count_is_the_same_with_3_and_20_processes(
 # --- admin ----------------------------------------------------------------------------------
 
 
-def test_admin_edit_view_renders_with_our_leaflet(client, consultations):
-    client.force_login(get_user_model().objects.get(username="admin"))
+def test_admin_edit_view_renders_with_our_leaflet(client, consultations, admin_user):
+    client.force_login(admin_user)
     page = consultations[0]["it"]
     response = client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
     assert response.status_code == 200
@@ -377,9 +467,9 @@ def test_admin_edit_view_renders_with_our_leaflet(client, consultations):
     assert "7.6695" in content  # the stored point is the map's starting location
 
 
-def test_admin_creates_and_previews_a_new_process(client, site_tree):
-    client.force_login(get_user_model().objects.get(username="admin"))
-    index = site_tree["index"]["it"]
+def test_admin_creates_and_previews_a_new_process(client, index, admin_user):
+    client.force_login(admin_user)
+    index = index["it"]
     assert (
         client.get(reverse("wagtailadmin_pages:add", args=["consultations", "consultationpage", index.pk])).status_code
         == 200
@@ -435,62 +525,22 @@ def test_admin_widget_media_points_at_static_files_we_serve():
     assert all(finders.find(path) for path in paths), paths
 
 
-# --- demo content ---------------------------------------------------------------------------
+# --- translation ----------------------------------------------------------------------------
 
 
-def test_demo_details_are_idempotent(consultations):
-    revisions = Revision.objects.count()
-    assert ensure_consultation_details(consultations) == 0
-    assert Revision.objects.count() == revisions
-
-
-def test_demo_details(consultations):
-    italian, english = Locale.objects.get(language_code="it"), Locale.objects.get(language_code="en")
-    for pair in consultations:
-        it_phases, en_phases = list(pair["it"].phases.all()), list(pair["en"].phases.all())
-        assert it_phases and len(it_phases) == len(en_phases)
-        for it_phase, en_phase in zip(it_phases, en_phases, strict=True):
-            assert it_phase.translation_key == en_phase.translation_key
-            assert (it_phase.locale, en_phase.locale) == (italian, english)
-            assert (it_phase.start, it_phase.end, it_phase.is_results) == (
-                en_phase.start,
-                en_phase.end,
-                en_phase.is_results,
-            )
-        for page in pair.values():
-            assert page.status == "open"
-            assert page.organiser and page.contact_email and page.tags.exists()
-            assert page.point and page.zoom
-            # The live page and its latest revision agree.
-            latest = page.get_latest_revision()
-            assert latest == page.live_revision
-            assert [phase.name for phase in latest.as_object().phases.all()] == [
-                phase.name for phase in page.phases.all()
-            ]
-    parco = consultations[0]
-    assert parco["it"].current_phase.name == "Scelta della disposizione"
-    assert parco["en"].current_phase.name == "Choice of layout"
-    assert parco["en"].point == {"lat": 45.0875, "lng": 7.6695}
-    assert {tag.name for tag in parco["it"].tags.all()} >= {"verde"}
-    assert {tag.name for tag in parco["en"].tags.all()} >= {"green spaces"}
-    assert consultations[2]["it"].current_phase.name == "Sempre aperto"
-
-
-def test_wagtail_localize_translates_phases_as_copies_sharing_translation_key(client, site_tree):
-    page = make_process(
-        site_tree["index"]["it"], "Da tradurre", [(START, END, False), (END + DAY, END + 9 * DAY, True)]
-    )
+def test_wagtail_localize_translates_phases_as_copies_sharing_translation_key(client, index, admin_user):
+    page = make_process(index["it"], "Da tradurre", [(START, END, False), (END + DAY, END + 9 * DAY, True)])
     page.location, page.zoom = "SRID=4326;POINT(7.6869 45.0703)", 12
     page.save_revision().publish()
     english = Locale.objects.get(language_code="en")
-    client.force_login(get_user_model().objects.get(username="admin"))
+    client.force_login(admin_user)
     response = client.post(
         reverse("wagtail_localize:submit_page_translation", args=[page.pk]), {"locales": [english.pk]}
     )
     assert response.status_code == 302
 
     translation_page = ConsultationPage.objects.get(translation_key=page.translation_key, locale=english)
-    assert translation_page.get_parent().pk == site_tree["index"]["en"].pk
+    assert translation_page.get_parent().pk == index["en"].pk
     source, copies = list(page.phases.all()), list(translation_page.phases.all())
     assert [phase.translation_key for phase in copies] == [phase.translation_key for phase in source]
     assert {phase.locale_id for phase in copies} == {english.pk}

@@ -1,7 +1,5 @@
 """Polls: one vote per citizen per poll across languages, enforced in the database."""
 
-import os
-import threading
 from datetime import timedelta
 
 import pytest
@@ -13,19 +11,16 @@ from django.utils import timezone
 
 from participation.models import PollPage, PollVote, PollVoteChoice
 from participation.polls import VoteRejected, cast_vote, tally
+from tests.factories import PollPageFactory
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
 @pytest.fixture
-def poll():
-    return {code: PollPage.objects.get(locale__language_code=code) for code in ("it", "en")}
-
-
-@pytest.fixture
-def marco(db):
-    return User.objects.get(email="marco.bianchi@example.org")
+def poll(tree):
+    """An open poll with three options, in Italian and English (translations sharing keys)."""
+    return tree["poll"]
 
 
 def options(page):
@@ -207,10 +202,10 @@ def test_poll_page_query_count_does_not_grow_with_votes(client, citizen, poll):
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
-def test_poll_admin_form_rules(client, poll):
+def test_poll_admin_form_rules(client, poll, admin_user):
     from django.urls import reverse
 
-    client.force_login(User.objects.get(username="admin"))
+    client.force_login(admin_user)
     page = poll["it"]
     assert client.get(reverse("wagtailadmin_pages:edit", args=[page.pk])).status_code == 200
     data = {
@@ -239,69 +234,22 @@ def test_poll_admin_form_rules(client, poll):
     assert "must close after it opens" in body or "deve chiudersi" in body
 
 
-@pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="needs PostgreSQL for real concurrent transactions (set DATABASE_URL)",
-)
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_double_votes_leave_one_row_and_no_error():
-    """Two requests from the same citizen at once (PostgreSQL: real concurrent transactions)."""
-    from participation.models import PollPage as Poll
-    from tests.conftest import seed
-
-    if not Poll.objects.exists():  # an earlier transactional test flushed the database
-        seed()
-    poll_page = PollPage.objects.get(locale__language_code="it")
-    english = PollPage.objects.get(locale__language_code="en")
-    citizen = User.objects.get(email="giulia.rossi@example.org")
-    choices = [options(poll_page)[0].pk, options(english)[1].pk]
-    pages = [poll_page, english]
-    errors = []
-    barrier = threading.Barrier(2)
-
-    def worker(index):
-        from django.db import connections
-
-        try:
-            barrier.wait()
-            cast_vote(poll=pages[index], user=citizen, option_ids=[choices[index]])
-        except Exception as error:  # noqa: BLE001 - any error fails the test below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert PollVote.objects.filter(user=citizen).count() == 1
-    assert PollVoteChoice.objects.filter(vote__user=citizen).count() == 1
-
-
-def test_translating_a_new_poll_with_wagtail_localize_keeps_one_tally(client, citizen, marco, poll):
+def test_translating_a_new_poll_with_wagtail_localize_keeps_one_tally(client, citizen, marco, poll, admin_user):
     from django.urls import reverse
     from wagtail.models import Locale
 
-    from participation.models import PollOption
-
-    parent = poll["it"].get_parent()
-    now = timezone.now()
-    new_poll = PollPage(
+    new_poll = PollPageFactory(
+        parent=poll["it"].get_parent(),
         title="Orari del parco",
         slug="orari",
         question="Quando aprire?",
-        opens_at=now - timedelta(hours=1),
-        closes_at=now + timedelta(days=1),
         results_visibility="always",
+        options=["Alle 7", "Alle 8"],
+        revision=True,
     )
-    new_poll.options.add(PollOption(label="Alle 7", sort_order=0))
-    new_poll.options.add(PollOption(label="Alle 8", sort_order=1))
-    parent.add_child(instance=new_poll)
-    new_poll.save_revision().publish()
+    assert new_poll.is_open and new_poll.live
 
-    client.force_login(User.objects.get(username="admin"))
+    client.force_login(admin_user)
     english = Locale.objects.get(language_code="en")
     response = client.post(
         reverse("wagtail_localize:submit_page_translation", args=[new_poll.pk]), {"locales": [english.pk]}
@@ -317,11 +265,11 @@ def test_translating_a_new_poll_with_wagtail_localize_keeps_one_tally(client, ci
     assert voters == 2 and rows[1]["count"] == 2
 
 
-def test_admin_previews_and_publishes_a_new_poll(client, site_tree):
+def test_admin_previews_and_publishes_a_new_poll(client, tree, admin_user):
     from django.urls import reverse
 
-    client.force_login(User.objects.get(username="admin"))
-    parent = site_tree["consultations"]["it"][1]
+    client.force_login(admin_user)
+    parent = tree["consultation"]["it"]
     vote_phase = [phase for phase in parent.phases.all() if not phase.is_results][-1]
     data = {
         "title": "Quale orario?",
@@ -396,21 +344,21 @@ def edit_form_data(page, label_changes=None, delete=()):
     return data
 
 
-def test_admin_preview_of_an_edited_poll_shows_the_unsaved_options(client, poll):
+def test_admin_preview_of_an_edited_poll_shows_the_unsaved_options(client, poll, admin_user):
     from django.urls import reverse
 
-    client.force_login(User.objects.get(username="admin"))
+    client.force_login(admin_user)
     page = poll["it"]
     preview = reverse("wagtailadmin_pages:preview_on_edit", args=[page.pk])
     assert client.post(preview, edit_form_data(page, {0: "Prato rinominato"})).json()["is_valid"]
     assert "Prato rinominato" in client.get(preview).content.decode()
 
 
-def test_an_option_with_votes_cannot_be_removed(client, citizen, poll):
+def test_an_option_with_votes_cannot_be_removed(client, citizen, poll, admin_user):
     from django.urls import reverse
 
     cast_vote(poll=poll["it"], user=citizen, option_ids=[options(poll["it"])[0].pk])
-    client.force_login(User.objects.get(username="admin"))
+    client.force_login(admin_user)
     edit = reverse("wagtailadmin_pages:edit", args=[poll["it"].pk])
     response = client.post(edit, {**edit_form_data(poll["it"], delete=[0]), "action-publish": "action-publish"})
     assert response.status_code == 200

@@ -1,7 +1,9 @@
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tree")]
 
 
 def result_links(response):
@@ -9,8 +11,8 @@ def result_links(response):
     return [a["href"] for a in html.select(".search-results a")]
 
 
-def test_search_finds_pages_in_the_current_language_only(client, site_tree):
-    parco_it, parco_en = site_tree["consultations"]["it"][0], site_tree["consultations"]["en"][0]
+def test_search_finds_pages_in_the_current_language_only(client, tree):
+    parco_it, parco_en = tree["consultation"]["it"], tree["consultation"]["en"]
 
     italian = result_links(client.get("/it/search/", {"q": "Dora"}))
     assert parco_it.url in italian
@@ -40,3 +42,62 @@ def test_empty_and_hostile_queries(client):
 def test_no_results_message_in_each_language(client):
     assert "Nessun" in client.get("/it/search/", {"q": "zzzxqq"}).content.decode()
     assert "Nothing matches" in client.get("/en/search/", {"q": "zzzxqq"}).content.decode()
+
+
+# --- hostile and odd queries: never a 500 ----------------------------------------------------
+
+# What broke it: NUL bytes (both databases) and SQLite FTS5 query syntax (quotes, operators, columns).
+ODD_QUERIES = [
+    "\x00",
+    "parco\x00dora",
+    '"',
+    'parco "dora',
+    "AND",
+    "parco OR",
+    "NOT dora",
+    "*",
+    "(",
+    ")",
+    "a:b",
+    "^x",
+    "-",
+    "NEAR(a b",
+    "'",
+]
+
+
+@pytest.mark.parametrize("language", ["it", "en"])
+@pytest.mark.parametrize("query", ODD_QUERIES)
+def test_odd_queries_answer_200(client, language, query):
+    response = client.get(f"/{language}/search/", {"q": query})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("language", ["it", "en"])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.text(max_size=40))
+def test_any_query_answers_200(client, language, query):
+    response = client.get(f"/{language}/search/", {"q": query})
+    assert response.status_code == 200
+    assert f'lang="{language}"' in response.content.decode()
+
+
+def test_a_query_the_backend_refuses_shows_a_message_not_an_error(client, monkeypatch, caplog):
+    from django.db import OperationalError
+    from modelsearch.backends.base import BaseSearchResults
+
+    def refuse(self, *args, **kwargs):
+        raise OperationalError('fts5: syntax error near ""')
+
+    monkeypatch.setattr(BaseSearchResults, "count", refuse)
+    response = client.get("/it/search/", {"q": "parco"})
+    assert response.status_code == 200
+    alert = BeautifulSoup(response.content.decode(), "html.parser").select_one("#search-error")
+    assert "Prova con altre parole" in alert.get_text()
+    assert "parco" in caplog.text
+
+
+def test_nul_bytes_are_dropped_from_the_query(client, tree):
+    response = client.get("/en/search/", {"q": "Parco\x00Dora"})
+    assert response.status_code == 200
+    assert tree["consultation"]["en"].url in result_links(response)

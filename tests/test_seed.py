@@ -1,15 +1,20 @@
+"""Smoke tests of the demo site (seed_demo): the only unit tests that stand on the seed."""
+
 from io import StringIO
 
 import pytest
+from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from wagtail.images import get_image_model
-from wagtail.models import Page, PageLogEntry, Revision, Site
+from wagtail.models import Locale, Page, PageLogEntry, Revision, Site
 
+from consultations.demo import ensure_consultation_details
+from consultations.models import ConsultationPage
 from home.models import HomePageFeaturedPage, SiteLinks
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 
 
 def snapshot():
@@ -27,7 +32,7 @@ def snapshot():
 
 
 def test_seed_demo_twice_changes_nothing():
-    before = snapshot()  # the session fixture has already run seed_demo once
+    before = snapshot()  # the module's `seeded` fixture has already run seed_demo once
     out = StringIO()
     call_command("seed_demo", stdout=out)
     assert snapshot() == before
@@ -62,3 +67,83 @@ def test_seed_refuses_when_demo_content_is_disabled(settings):
     settings.ALLOW_DEMO_CONTENT = False
     with pytest.raises(CommandError):
         call_command("seed_demo", stdout=StringIO())
+
+
+def test_every_demo_page_renders_in_both_languages(client):
+    pages = Page.objects.live().filter(depth__gt=1).specific()
+    assert pages.count() >= 2 * 8
+    for page in pages:
+        response = client.get(page.url)
+        assert response.status_code == 200, page.url
+        assert BeautifulSoup(response.content.decode(), "html.parser").html["lang"] == page.locale.language_code
+
+
+def test_accessibility_statement_has_feedback_address(client, site_tree):
+    for code in ("it", "en"):
+        page = next(p for p in site_tree["standard"][code] if "access" in p.slug)
+        body = client.get(page.url).content.decode()
+        assert "accessibilita@comune.torino.it" in body
+        assert "form.agid.gov.it" in body
+
+
+# --- the demo processes' details (consultations/demo.py) --------------------------------------
+
+
+@pytest.fixture
+def consultations(site_tree):
+    """The three demo processes with their details (a no-op once seed_demo applies them itself)."""
+    pairs = [
+        {"it": italian, "en": english}
+        for italian, english in zip(site_tree["consultations"]["it"], site_tree["consultations"]["en"], strict=True)
+    ]
+    ensure_consultation_details(pairs)
+    return [{code: ConsultationPage.objects.get(pk=page.pk) for code, page in pair.items()} for pair in pairs]
+
+
+def test_demo_details_are_idempotent(consultations):
+    revisions = Revision.objects.count()
+    assert ensure_consultation_details(consultations) == 0
+    assert Revision.objects.count() == revisions
+
+
+def test_demo_details(consultations):
+    italian, english = Locale.objects.get(language_code="it"), Locale.objects.get(language_code="en")
+    for pair in consultations:
+        it_phases, en_phases = list(pair["it"].phases.all()), list(pair["en"].phases.all())
+        assert it_phases and len(it_phases) == len(en_phases)
+        for it_phase, en_phase in zip(it_phases, en_phases, strict=True):
+            assert it_phase.translation_key == en_phase.translation_key
+            assert (it_phase.locale, en_phase.locale) == (italian, english)
+            assert (it_phase.start, it_phase.end, it_phase.is_results) == (
+                en_phase.start,
+                en_phase.end,
+                en_phase.is_results,
+            )
+        for page in pair.values():
+            assert page.status == "open"
+            assert page.organiser and page.contact_email and page.tags.exists()
+            assert page.point and page.zoom
+            # The live page and its latest revision agree.
+            latest = page.get_latest_revision()
+            assert latest == page.live_revision
+            assert [phase.name for phase in latest.as_object().phases.all()] == [
+                phase.name for phase in page.phases.all()
+            ]
+    parco = consultations[0]
+    assert parco["it"].current_phase.name == "Scelta della disposizione"
+    assert parco["en"].current_phase.name == "Choice of layout"
+    assert parco["en"].point == {"lat": 45.0875, "lng": 7.6695}
+    assert {tag.name for tag in parco["it"].tags.all()} >= {"verde"}
+    assert {tag.name for tag in parco["en"].tags.all()} >= {"green spaces"}
+    assert consultations[2]["it"].current_phase.name == "Sempre aperto"
+
+
+def test_demo_poll_translations_share_options(site_tree):
+    from participation.models import PollPage
+
+    poll = {code: PollPage.objects.get(locale__language_code=code) for code in ("it", "en")}
+    italian, english = (list(poll[code].options.order_by("sort_order")) for code in ("it", "en"))
+    assert len(italian) == len(english) == 3
+    assert [o.translation_key for o in italian] == [o.translation_key for o in english]
+    assert poll["it"].get_parent().pk == site_tree["consultations"]["it"][0].pk
+    assert poll["it"].is_open

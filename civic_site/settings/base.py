@@ -25,6 +25,7 @@ def when_set(name, build):
 
 
 INSTALLED_APPS = [
+    "civic_site",  # wires every app: seed_demo, date formats and filters, system checks
     "accounts",
     "home",
     "consultations",
@@ -66,8 +67,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sites",
-    # The project's own system checks (civic_site/checks.py)
-    "civic_site",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +205,8 @@ WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 # A translation is reviewed before it goes live: new translations start as drafts.
 WAGTAILLOCALIZE_SYNC_LIVE_STATUS_ON_TRANSLATE = False
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as people write them: British English, Italian (civic_site/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["civic_site.formats"]
 TIME_ZONE = "Europe/Rome"
 USE_I18N = True
 USE_TZ = True

@@ -1,0 +1,54 @@
+"""Build the Turin demo site, in Italian and English, from each app's demo module.
+
+Lives in civic_site, the one package that may know every app (DESIGN.md): it calls home, consultations,
+accounts and participation's ``demo.py`` in order. Idempotent: every object is looked up first and only
+created when missing, so a second run changes nothing (no new pages, revisions, images or users). The staff
+groups are not made here: a data migration (accounts/migrations/0003_roles.py) defines them on every database.
+"""
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.demo import ADMIN_EMAIL, CITIZENS, DEMO_PASSWORD, ensure_users
+from consultations.demo import ensure_consultation_details, ensure_consultation_pages
+from home.demo import (
+    DemoTree,
+    ensure_featured,
+    ensure_homes,
+    ensure_site_links,
+    ensure_standard_pages,
+    load_content,
+)
+from participation.demo import ensure_comment_site, ensure_comments, ensure_poll
+
+
+class Command(BaseCommand):
+    help = "Create the Turin demo site (both languages) and demo accounts. Safe to run twice."
+
+    def handle(self, *args, **options):
+        if not getattr(settings, "ALLOW_DEMO_CONTENT", False):
+            raise CommandError("Demo content is disabled in these settings (ALLOW_DEMO_CONTENT is False).")
+        content = load_content()
+        with transaction.atomic():
+            tree = DemoTree()
+            images = tree.ensure_images(content["images"])
+            homes = ensure_homes(tree, content)
+            _index, consultations = ensure_consultation_pages(tree, homes)
+            standard = ensure_standard_pages(tree, homes, content)
+            ensure_featured(tree, homes, consultations)
+            created = ensure_users()
+            created += ensure_consultation_details(consultations)
+            poll, made = ensure_poll(consultations[0], {name: entry["image"] for name, entry in images.items()})
+            created += made
+            created += ensure_comment_site()
+            for page_group in (consultations[0], poll):
+                created += ensure_comments(page_group)
+            ensure_site_links(tree, homes["it"], standard, content, report_page=consultations[-1]["it"])
+            created += tree.created  # pages, images, featured pages, site and site links
+        if created:
+            call_command("update_index", verbosity=0)
+        self.stdout.write(self.style.SUCCESS(f"Demo content ready ({created} objects created)."))
+        self.stdout.write(f"Admin login: {ADMIN_EMAIL} / {DEMO_PASSWORD} at /admin/")
+        self.stdout.write(f"Citizens: {', '.join(email for email, _name in CITIZENS)} / {DEMO_PASSWORD}")
