@@ -47,7 +47,7 @@ def main():
     PollPage.objects.filter(translation_key=poll.translation_key).update(results_visibility="always")
     consultation = poll.get_parent().specific
     options = list(poll.options.all())
-    template = ParticipationComment.objects.filter(page=consultation).first()
+    template = ParticipationComment.objects.filter(group=consultation.translation_key).first()
     client = Client()
 
     def measure(url):
@@ -72,7 +72,7 @@ def main():
             comment = ParticipationComment(
                 content_type_id=template.content_type_id,
                 object_pk=template.object_pk,
-                page=consultation,
+                group_id=consultation.translation_key,
                 site_id=template.site_id,
                 user=user,
                 comment=f"Commento di prova {user.pk}",

@@ -1,7 +1,7 @@
 """Comment threads shared by the Italian and English versions of a page.
 
 Posting, reactions and the thread tree live here; views.py turns them into HTTP and the
-`comment_thread` template tag renders them. Everything is keyed to the canonical page.
+`comment_thread` template tag renders them. Everything is keyed to the page's translation group.
 """
 
 from allauth.account.models import EmailAddress
@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from wagtail.models import Page
 
 from consultations.models import ConsultationPage
-from consultations.translation import canonical
 
-from .models import CommentReaction, CommentReport, CommentThread, ParticipationComment
+from .core.groups import ensure_group, group_key
+from .models import CommentReaction, CommentReport, CommentThread, ParticipationComment, TranslationGroup
 from .ratelimit import allow
 
 LIKE, DISLIKE = CommentReaction.LIKE, CommentReaction.DISLIKE
@@ -43,8 +43,10 @@ def has_verified_email(user):
 
 def thread_state(page):
     """(is_open, state) for the thread of `page` (any translation)."""
-    page = canonical(page)
-    state = CommentThread.objects.filter(page=page).values_list("state", flat=True).first() or CommentThread.AUTO
+    state = (
+        CommentThread.objects.filter(group=group_key(page)).values_list("state", flat=True).first()
+        or CommentThread.AUTO
+    )
     consultation = ConsultationPage.objects.ancestor_of(page, inclusive=True).last()
     if consultation is None:  # threads belong to participatory processes and the pages under them
         return False, state
@@ -54,18 +56,17 @@ def thread_state(page):
 
 
 def post_comment(*, page, user, text, parent_id=None, ip_address=None, notify=True):
-    """Create a comment on the canonical page's thread, or raise CommentRejected with the reason."""
+    """Create a comment on the thread of the page's translation group, or raise CommentRejected with the reason."""
     if not user.is_authenticated:
         raise CommentRejected(_("Log in to comment."))
     if not has_verified_email(user):
         raise CommentRejected(_("Confirm your email address before commenting: we sent you a link."))
     if not thread_state(page)[0]:
         raise CommentRejected(_("Comments on this page are closed."))
-    target = canonical(page)
     parent = None
     if parent_id:
         parent = ParticipationComment.objects.filter(
-            pk=parent_id, page=target, is_public=True, is_removed=False
+            pk=parent_id, group=group_key(page), is_public=True, is_removed=False
         ).first()
         if parent is None:
             raise CommentRejected(_("The comment you are replying to is no longer available."))
@@ -77,10 +78,11 @@ def post_comment(*, page, user, text, parent_id=None, ip_address=None, notify=Tr
             _("You have posted many comments in a short time. Please wait a few minutes and try again.")
         )
     with transaction.atomic():
+        group = ensure_group(page)
         comment = ParticipationComment(
-            content_type=ContentType.objects.get_for_model(Page),
-            object_pk=str(target.pk),
-            page=target,
+            content_type=ContentType.objects.get_for_model(TranslationGroup),
+            object_pk=str(group.pk),
+            group=group,
             site_id=settings.SITE_ID,
             user=user,
             user_name=user.public_name[:50],
@@ -103,7 +105,7 @@ def notify_reply(parent, reply):
     if author is None or author.pk == reply.user_id or not author.notify_replies or not author.email:
         return
     with translation.override(parent.language):
-        page = reply.page.localized if reply.page_id else None
+        page = public_page_for(reply)
         site = Site.objects.get_current()
         context = {
             "author": author,
@@ -124,15 +126,11 @@ def public_page_for(comment):
     None when no translation is live and public: then nothing may point at the thread (no reactions,
     no redirect revealing an unpublished page's URL).
     """
-    if not comment.page_id:
+    if not comment.group_id:
         return None
-    translations = Page.objects.live().public().filter(translation_key=comment.page.translation_key)
-    pages = {page.locale_id: page for page in translations.select_related("locale")}
-    language = translation.get_language()
-    for page in pages.values():
-        if page.locale.language_code == language:
-            return page
-    return pages.get(comment.page.locale_id) or next(iter(pages.values()), None)
+    translations = Page.objects.live().public().filter(translation_key=comment.group_id).select_related("locale")
+    pages = {page.locale.language_code: page for page in translations.order_by("pk")}
+    return pages.get(translation.get_language()) or pages.get(comment.language) or next(iter(pages.values()), None)
 
 
 def check_can_react(comment, user):
@@ -220,13 +218,13 @@ class Node:
         return not self.hidden or bool(self.children)
 
 
-def visible_threads(target):
-    """Top-level comments of a canonical page whose thread shows something: newest thread first."""
+def visible_threads(key):
+    """Top-level comments of a translation group whose thread shows something: newest thread first."""
     visible_reply = ParticipationComment.objects.filter(
         thread_id=OuterRef("thread_id"), level__gt=0, is_public=True, is_removed=False
     )
     return (
-        ParticipationComment.objects.filter(page=target, level=0)
+        ParticipationComment.objects.filter(group=key, level=0)
         .filter(Q(is_public=True, is_removed=False) | Exists(visible_reply))
         .order_by("-thread_id")
     )
@@ -234,7 +232,7 @@ def visible_threads(target):
 
 def thread_page_number(comment):
     """Which page of its thread list a comment is on (for the redirect after posting)."""
-    newer = visible_threads(comment.page_id).filter(thread_id__gt=comment.thread_id).count()
+    newer = visible_threads(comment.group_id).filter(thread_id__gt=comment.thread_id).count()
     return newer // settings.COMMENTS_THREADS_PER_PAGE + 1
 
 
@@ -253,13 +251,13 @@ def thread_tree(page, user=None, page_number=1):
 
     Returns (nodes, visible comment count, paginator page of threads).
     """
-    target = canonical(page)
-    threads = Paginator(visible_threads(target).values_list("thread_id", flat=True), settings.COMMENTS_THREADS_PER_PAGE)
+    key = group_key(page)
+    threads = Paginator(visible_threads(key).values_list("thread_id", flat=True), settings.COMMENTS_THREADS_PER_PAGE)
     threads_page = threads.get_page(page_number)
     thread_ids = list(threads_page.object_list)
     comments = (
         list(
-            ParticipationComment.objects.filter(page=target, thread_id__in=thread_ids)
+            ParticipationComment.objects.filter(group=key, thread_id__in=thread_ids)
             .select_related("user")
             .annotate(
                 likes=Count("reactions", filter=Q(reactions__value=LIKE)),
@@ -280,5 +278,5 @@ def thread_tree(page, user=None, page_number=1):
         else:
             nodes[comment.parent_id].children.append(node)
     visible = [root for root in roots if root.prune()]
-    count = ParticipationComment.objects.filter(page=target, is_public=True, is_removed=False).count()
+    count = ParticipationComment.objects.filter(group=key, is_public=True, is_removed=False).count()
     return visible, count, threads_page

@@ -97,8 +97,7 @@ def ensure_comment_site():
 
 def ensure_comments(page_group):
     """A short bilingual discussion on a page (by the demo citizens), once."""
-    canonical_page = page_group["it"]
-    if ParticipationComment.objects.filter(page=canonical_page).exists():
+    if ParticipationComment.objects.filter(group=page_group["it"].translation_key).exists():
         return 0
     citizens = list(get_user_model().objects.filter(is_staff=False, display_name__gt="").order_by("pk")[:2])
     if len(citizens) < 2:

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log as wagtail_log
 
+from .comments import public_page_for
 from .models import CommentReport, ModerationReason, ParticipationComment
 
 HIDE, RESTORE, DISMISS = (
@@ -100,7 +101,7 @@ def notify_hidden(comment):
     if author is None or not author.email:
         return
     with translation.override(comment.language):
-        page = comment.page.localized if comment.page_id else None
+        page = public_page_for(comment)
         site = Site.objects.get_current()
         context = {
             "author": author,

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +27,8 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from . import moderation
 from .core.groups import groups_lost_by_deleting, groups_with_participation
 from .forms import HideCommentsForm
-from .models import CommentThread, ModerationReason, ParticipationComment
+from .models import CommentThread, ModerationReason, ParticipationComment, TranslationGroup
+from .models.comments import with_page_title
 
 # --- comments -------------------------------------------------------------------------------
 
@@ -46,7 +48,20 @@ class CommentModerationPolicy(ModelPermissionPolicy):
 register_permission_policy(ParticipationComment, CommentModerationPolicy(ParticipationComment), exact_class=True)
 
 
+def page_choices():
+    """The pages that have comments, by the title of their version in the admin's language (one query)."""
+    titles = {}
+    with_comments = TranslationGroup.objects.filter(comments__isnull=False).values("pk")
+    for key, code, title in Page.objects.filter(translation_key__in=with_comments).values_list(
+        "translation_key", "locale__language_code", "title"
+    ):
+        if key not in titles or code == translation.get_language():
+            titles[key] = title
+    return sorted(((str(key), title) for key, title in titles.items()), key=lambda choice: choice[1])
+
+
 class CommentFilterSet(WagtailFilterSet):
+    page = django_filters.ChoiceFilter(label=_("Page"), field_name="group", choices=page_choices)
     flagged = django_filters.BooleanFilter(label=_("Reported by citizens"), method="filter_flagged")
     hidden = django_filters.BooleanFilter(label=_("Hidden"), method="filter_hidden")
     submit_date = django_filters.DateFromToRangeFilter(label=_("Date"), widget=DateRangePickerWidget)
@@ -81,7 +96,7 @@ class CommentViewSet(SnippetViewSet):
     menu_name = "citizen-comments"
     list_display = [
         "__str__",
-        Column("page", label=_("Page")),
+        Column("page_title", label=_("Page")),
         Column("language", label=_("Language"), accessor="get_language_display"),
         Column("submit_date", label=_("Date")),
         Column("open_reports", label=_("Open reports"), sort_key="open_reports"),
@@ -96,7 +111,7 @@ class CommentViewSet(SnippetViewSet):
     inspect_view_enabled = True
     inspect_view_fields = [
         "comment",
-        "page",
+        "page_title",
         "open_report_reasons",
         "user_name",
         "language",
@@ -116,7 +131,7 @@ class CommentViewSet(SnippetViewSet):
 
     def get_queryset(self, request):
         return (
-            ParticipationComment.objects.select_related("page", "user")
+            with_page_title(ParticipationComment.objects.select_related("user"))
             .annotate(open_reports=Count("reports", filter=Q(reports__reviewed_at__isnull=True)))
             .prefetch_related(Prefetch("reports", queryset=moderation.open_reports(), to_attr="open_report_list"))
         )
@@ -127,7 +142,7 @@ class CommentThreadViewSet(SnippetViewSet):
     icon = "lock"
     menu_label = _("Comment threads")
     menu_name = "comment-threads"
-    list_display = ["page", "state"]
+    list_display = ["__str__", "state"]
     list_filter = ["state"]
     copy_view_enabled = False
     panels = [FieldPanel("page"), FieldPanel("state")]

@@ -469,4 +469,7 @@ class CommentFactory(factory.Factory):
 
 def open_thread(page):
     """Open a page's comment thread by hand (for pages outside an open process)."""
-    return CommentThread.objects.update_or_create(page=page, defaults={"state": CommentThread.OPEN})[0]
+    from participation.core.groups import ensure_group
+
+    group = ensure_group(page)
+    return CommentThread.objects.update_or_create(group=group, defaults={"page": page, "state": CommentThread.OPEN})[0]

@@ -39,7 +39,7 @@ def test_thread_is_shared_by_both_languages_and_shows_each_language(client, citi
     response = post(client, "en", parco["en"], "Benches near the river, please.")
     assert response.status_code == 302
     comment = ParticipationComment.objects.get(comment="Benches near the river, please.")
-    assert comment.page_id == parco["it"].pk  # the canonical (Italian) page
+    assert comment.group_id == parco["it"].translation_key == parco["en"].translation_key  # the translation group
     assert comment.language == "en"
     assert response["Location"] == f"{parco['en'].url}#c{comment.pk}"
 
@@ -166,8 +166,8 @@ def test_hidden_comments_leave_the_page_but_stay_in_the_database(client, citizen
 
 
 def test_editor_closes_a_thread(client, citizen, parco):
-    CommentThread.objects.create(page=parco["en"], state=CommentThread.CLOSED)  # stored on the canonical page
-    assert CommentThread.objects.get().page_id == parco["it"].pk
+    CommentThread.objects.create(page=parco["en"], state=CommentThread.CLOSED)  # holds for the translation group
+    assert CommentThread.objects.get().group_id == parco["it"].translation_key
     client.force_login(citizen)
     page = html(client.get(parco["it"].url))
     assert not page.select_one("form.comment-form")

@@ -166,7 +166,7 @@ def test_a_hundred_citizens_voting_at_once(server, poll):
 
 def agreeing(comment):
     """How many citizens agree with `comment`, as its discussion counts them."""
-    nodes, _, _ = thread_tree(comment.page)
+    nodes, _, _ = thread_tree(comment.group.page_in("it"))
     while nodes:
         node = nodes.pop()
         if node.comment.pk == comment.pk:

@@ -46,13 +46,13 @@ def test_users_verified_or_not():
     assert citizen.check_password("partecipa-torino-2026")
 
 
-def test_comments_go_to_the_canonical_page(tree):
+def test_comments_go_to_the_translation_group(tree):
     root = CommentFactory(page=tree["consultation"]["en"], text="Benches, please")
     reply = CommentFactory(page=tree["consultation"]["it"], parent=root)
-    assert root.page_id == reply.page_id == tree["consultation"]["it"].pk
+    assert root.group_id == reply.group_id == tree["consultation"]["it"].translation_key
     assert (root.language, reply.language) == ("en", "it")
     assert reply.level == 1 and reply.thread_id == root.pk
-    assert ParticipationComment.objects.filter(page=tree["consultation"]["it"]).count() == 2
+    assert ParticipationComment.objects.filter(group=tree["consultation"]["it"].translation_key).count() == 2
 
 
 def test_a_second_poll_and_its_translation(client, tree):

@@ -4,6 +4,8 @@ Adding a translation (English first, Italian later), deleting one, or re-publish
 deleting the last page of a group with participation is refused in the admin.
 """
 
+import html
+
 import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -129,10 +131,10 @@ def test_a_poll_page_renders_without_repeated_locale_or_page_lookups(client, tre
     by_key = [f'"wagtailcore_page"."translation_key" = \'{text}' for text in (key.hex, str(key))]  # SQLite, PostgreSQL
     group_queries = [q["sql"] for q in queries if any(where in q["sql"] for where in by_key)]
     vote_queries = [q["sql"] for q in queries if "participation_pollvote" in q["sql"]]
-    # Routing, the page's locale, the site chrome and the comment thread; not once per vote or option.
-    assert len(locale_queries) <= 6, locale_queries
-    # Finding the group's other pages: the rules page, the comment thread (twice), the language switcher (twice).
-    assert len(group_queries) <= 5, "\n".join(q[-300:] for q in group_queries)
+    # Routing, the page's locale and the site chrome; not once per vote, option or helper.
+    assert len(locale_queries) <= 4, locale_queries
+    # Finding the group's other pages: the rules page and the language switcher (twice); none for the thread.
+    assert len(group_queries) <= 3, "\n".join(q[-300:] for q in group_queries)
     assert len(vote_queries) == 3, vote_queries  # my choices, the counts, the voters: whatever their number
 
 
@@ -179,3 +181,52 @@ def test_pages_without_participation_can_be_deleted(client, tree):
     response = client.post(reverse("wagtailadmin_pages:delete", args=[tree["consultation"]["it"].pk]))
     assert response.status_code == 302
     assert not Page.objects.filter(pk=tree["poll"]["it"].pk).exists()
+
+
+def test_comments_outlive_the_translation_they_were_written_on(client, tree):
+    from participation.models import ParticipationComment
+    from tests.factories import CommentFactory
+
+    consultation = tree["consultation"]
+    italian = CommentFactory(page=consultation["it"], text="Panchine lungo la Dora")
+    english = CommentFactory(page=consultation["en"], text="More shade, please")
+    assert italian.group_id == english.group_id == consultation["it"].translation_key
+
+    Page.objects.get(pk=consultation["it"].pk).delete()  # the Italian process (and its poll) go
+
+    assert ParticipationComment.objects.count() == 2
+    response = client.get(consultation["en"].url)
+    body = response.content.decode()
+    assert "Panchine lungo la Dora" in body and "More shade, please" in body
+    # Deleting the last version is refused now: citizens wrote there.
+    assert groups_with_participation(groups_lost_by_deleting(consultation["en"])) == {
+        consultation["en"].translation_key
+    }
+
+
+def test_a_closed_thread_setting_is_no_participation_and_survives_its_translation(tree):
+    from participation.comments import thread_state
+    from participation.models import CommentThread
+
+    consultation = tree["consultation"]
+    CommentThread.objects.create(page=consultation["it"], state=CommentThread.CLOSED)
+    assert groups_with_participation({consultation["it"].translation_key}) == set()
+    Page.objects.get(pk=consultation["it"].pk).delete()
+    assert thread_state(consultation["en"]) == (False, CommentThread.CLOSED)
+
+
+def test_editors_set_a_thread_from_any_translation_once_per_group(client, tree):
+    from participation.models import CommentThread
+
+    consultation = tree["consultation"]
+    client.force_login(AdminFactory())
+    add = reverse("wagtailsnippets_participation_commentthread:add")
+    response = client.post(add, {"page": consultation["en"].pk, "state": CommentThread.CLOSED})
+    assert response.status_code == 302
+    assert CommentThread.objects.get().group_id == consultation["it"].translation_key
+    # The Italian version is the same discussion: a second setting is refused with the reason.
+    response = client.post(add, {"page": consultation["it"].pk, "state": CommentThread.OPEN})
+    assert response.status_code == 200
+    assert CommentThread.objects.count() == 1
+    listing = client.get(reverse("wagtailsnippets_participation_commentthread:list")).content.decode()
+    assert any(html.escape(page.title) in listing for page in consultation.values())

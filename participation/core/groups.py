@@ -58,11 +58,12 @@ def rules_page(page):
 
 
 def participation_models():
-    """Every model whose rows point at a translation group (votes, comments, later ideas, ballots...)."""
+    """Every model whose rows point at a translation group by foreign key: what citizens did there (votes,
+    comments, later ideas, ballots...). One-to-one settings, such as a thread's open/closed state, are not."""
     return [
         (relation.related_model, relation.field.name)
         for relation in TranslationGroup._meta.related_objects
-        if relation.field.many_to_one or relation.field.one_to_one
+        if relation.field.many_to_one
     ]
 
 

@@ -1,9 +1,12 @@
 from collections import Counter
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_comments_xtd.models import XtdComment
+
+from participation.core.models import TranslationGroup
 
 
 class ModerationReason(models.TextChoices):
@@ -19,21 +22,36 @@ class ModerationReason(models.TextChoices):
 REASON_TEXT_MAX_LENGTH = 500
 
 
+def with_page_title(comments):
+    """Annotate ``group_title``: the page's title in the active language, else in any (no query per row)."""
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+    from django.utils import translation
+    from wagtail.models import Page
+
+    pages = Page.objects.filter(translation_key=OuterRef("group_id"))
+    in_language = pages.filter(locale__language_code=translation.get_language())
+    return comments.annotate(
+        group_title=Coalesce(
+            Subquery(in_language.values("title")[:1]), Subquery(pages.order_by("pk").values("title")[:1])
+        )
+    )
+
+
 class ParticipationComment(XtdComment):
     """A citizen's comment in a page's thread.
 
-    django-comments-xtd gives the threading (thread_id, parent_id, level, order) and the
-    flag/like/dislike records; this adds what a bilingual public thread needs: the canonical
-    page (the default-locale page of the translation group, so /it/ and /en/ share one thread)
-    as a real foreign key, the language it was written in, and who hid it and when (hidden
-    comments stay in the database for audit).
+    django-comments-xtd gives the threading (thread_id, parent_id, level, order); this adds what a
+    bilingual public thread needs: the page's translation group (so /it/ and /en/ share one thread,
+    and adding or deleting a translation moves no comment) as a real foreign key, the language it
+    was written in, and who hid it and when (hidden comments stay in the database for audit).
     """
 
-    page = models.ForeignKey(
-        "wagtailcore.Page",
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="participation_comments",
+    group = models.ForeignKey(
+        TranslationGroup,
+        null=True,  # only comments whose page was deleted before threads were keyed to groups
+        on_delete=models.PROTECT,
+        related_name="comments",
         verbose_name=_("page"),
     )
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="it")
@@ -65,6 +83,13 @@ class ParticipationComment(XtdComment):
         return self.user.public_name if self.user_id else _("Former participant")
 
     @property
+    def page_title(self):
+        """The title of the page this comment is on (from ``with_page_title()`` when annotated)."""
+        if "group_title" in self.__dict__:
+            return self.group_title
+        return str(self.group) if self.group_id else ""
+
+    @property
     def is_hidden(self):
         return not self.is_public or self.is_removed
 
@@ -85,7 +110,9 @@ class ParticipationComment(XtdComment):
     open_report_reasons.short_description = _("Why citizens reported it")
 
     def get_absolute_url(self, anchor_pattern="#c%(id)s"):
-        page = self.page.localized if self.page_id else None
+        from participation.comments import public_page_for
+
+        page = public_page_for(self)
         return (page.url if page else "/") + anchor_pattern % {"id": self.pk}
 
 
@@ -93,7 +120,8 @@ class CommentThread(models.Model):
     """Whether citizens may post on a page's thread.
 
     By default ("auto") a thread is open while its participatory process is open and read-only
-    afterwards; editors can open or close it by hand. Keyed to the canonical page.
+    afterwards; editors can open or close it by hand. Editors pick any translation of the page;
+    the setting holds for the whole translation group, which is what it is keyed to.
     """
 
     AUTO, OPEN, CLOSED = "auto", "open", "closed"
@@ -103,8 +131,16 @@ class CommentThread(models.Model):
         (CLOSED, _("Closed (read-only)")),
     ]
 
-    page = models.OneToOneField(
-        "wagtailcore.Page", on_delete=models.CASCADE, related_name="comment_thread", verbose_name=_("page")
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("page"),
+        help_text=_("Any language version: the setting holds for all of them."),
+    )
+    group = models.OneToOneField(
+        TranslationGroup, on_delete=models.PROTECT, related_name="comment_thread", editable=False
     )
     state = models.CharField(_("comments"), max_length=8, choices=STATES, default=AUTO)
 
@@ -113,19 +149,24 @@ class CommentThread(models.Model):
         verbose_name_plural = _("comment threads")
 
     def __str__(self):
-        return f"{self.page.title}: {self.get_state_display()}"
+        return f"{self.group}: {self.get_state_display()}"
 
     def clean(self):
-        from consultations.translation import canonical
-
-        if self.page_id:
-            self.page = canonical(self.page)
+        super().clean()
+        if self.page_id is None:
+            return
+        others = CommentThread.objects.filter(group=self.page.translation_key).exclude(pk=self.pk)
+        if others.exists():
+            raise ValidationError(
+                {"page": _("This page's discussion already has a setting (maybe in another language): edit that one.")}
+            )
 
     def save(self, *args, **kwargs):
-        from consultations.translation import canonical
+        from participation.core.groups import ensure_group
 
-        # Whichever translation the editor picked, the thread is the translation group's.
-        self.page = canonical(self.page)
+        if self.page_id is not None:
+            # Whichever translation the editor picked, the thread is the translation group's.
+            self.group = ensure_group(self.page.specific)
         super().save(*args, **kwargs)
 
 
