@@ -10,8 +10,10 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.db import models
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from civic_site.templatetags.civic_dates import long_date, long_datetime
 
 
 def phase_bounds(start, end):
@@ -32,8 +34,8 @@ def window_error(phase_name, start, end, opens_at, closes_at):
             "Change the dates, or the phases of the process."
         ) % {
             "phase": phase_name,
-            "start": formats.date_format(start, "DATE_FORMAT"),
-            "end": formats.date_format(end, "DATE_FORMAT"),
+            "start": long_date(start),
+            "end": long_date(end),
         }
     return None
 
@@ -83,7 +85,7 @@ class PhaseWindowFormMixin:
                 help_text=field.help_text,
                 choices=[("", "---------")]
                 + [
-                    (key, f"{phase.name} ({formats.date_format(phase.start)} – {formats.date_format(phase.end)})")
+                    (key, f"{phase.name} ({long_date(phase.start)} – {long_date(phase.end)})")
                     for key, phase in self.phases.items()
                 ],
                 coerce=str,
@@ -141,8 +143,8 @@ class ProcessScheduleFormMixin:
                     _("“%(page)s” is open from %(opens)s to %(closes)s, in this phase: %(reason)s")
                     % {
                         "page": child.title,
-                        "opens": formats.date_format(timezone.localtime(child.opens_at), "DATETIME_FORMAT"),
-                        "closes": formats.date_format(timezone.localtime(child.closes_at), "DATETIME_FORMAT"),
+                        "opens": long_datetime(timezone.localtime(child.opens_at)),
+                        "closes": long_datetime(timezone.localtime(child.closes_at)),
                         "reason": message,
                     },
                 )

@@ -235,3 +235,15 @@ def test_too_many_logins_from_one_address_get_the_sites_own_429_page(client, tre
     body = response.content.decode()
     assert 'lang="it"' in body
     assert "Troppi tentativi in poco tempo" in body
+
+
+def test_passwords_change_only_on_allauths_rate_limited_page(client):
+    from django.urls import NoReverseMatch, reverse
+
+    admin = AdminFactory()
+    client.force_login(admin)
+    account = client.get(reverse("wagtailadmin_account")).content.decode()
+    assert 'name="password_old"' not in account and "old_password" not in account
+    with pytest.raises(NoReverseMatch):
+        reverse("wagtailadmin_account_change_password")
+    assert client.get(reverse("account_change_password")).status_code == 200

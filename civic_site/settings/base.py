@@ -262,6 +262,9 @@ WAGTAILADMIN_COMMENTS_ENABLED = True
 WAGTAILADMIN_LOGIN_URL = "admin_login"
 WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# Passwords change on allauth's rate-limited page too (/<lang>/accounts/password/change/), not in the
+# admin's account settings, which have no limit on guesses of the current password.
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 
 # Maps: wagtailgeowidget's Leaflet panel in the admin (Leaflet itself from static/vendor/leaflet).
 # Map tiles are the only third-party requests (OpenStreetMap); say so in the privacy notice.
