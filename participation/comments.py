@@ -16,6 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.models import Page
 
 from consultations.models import ConsultationPage
@@ -102,21 +103,34 @@ def post_comment(*, page, user, text, parent_id=None, ip_address=None, notify=Tr
 def notify_reply(parent, reply):
     """Email the author of `parent` about `reply`, in the language they wrote in, unless they opted out."""
     author = parent.user
-    if author is None or author.pk == reply.user_id or not author.notify_replies or not author.email:
+    if author is None or author.pk == reply.user_id or not author.notify_replies:
         return
-    with translation.override(parent.language):
-        page = public_page_for(reply)
+    email_author(
+        parent,
+        gettext_lazy("New reply to your comment on “%(title)s”"),
+        "participation/email/reply_notification.txt",
+        reply=reply,
+        url=lambda: f"{settings.WAGTAILADMIN_BASE_URL}{reply.get_absolute_url()}",
+        profile_url=f"{settings.WAGTAILADMIN_BASE_URL}/{parent.language}/accounts/profile/",
+    )
+
+
+def email_author(comment, subject, template, **context):
+    """Email the author of ``comment`` in the language they wrote it in, about the page it is on.
+
+    ``subject`` is a lazy string with ``%(title)s`` (the page's title); callables in ``context`` are
+    called in that language.
+    """
+    author = comment.user
+    if author is None or not author.email:
+        return
+    with translation.override(comment.language):
+        page = public_page_for(comment)
         site = Site.objects.get_current()
-        context = {
-            "author": author,
-            "reply": reply,
-            "page": page,
-            "url": f"{settings.WAGTAILADMIN_BASE_URL}{reply.get_absolute_url()}",
-            "profile_url": f"{settings.WAGTAILADMIN_BASE_URL}/{parent.language}/accounts/profile/",
-            "site": site,
-        }
-        subject = _("New reply to your comment on “%(title)s”") % {"title": page.title if page else site.name}
-        body = render_to_string("participation/email/reply_notification.txt", context)
+        context = {name: value() if callable(value) else value for name, value in context.items()}
+        context.update(author=author, comment=comment, page=page, site=site)
+        subject = str(subject) % {"title": page.title if page else site.name}
+        body = render_to_string(template, context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [author.email])
 
 

@@ -7,16 +7,12 @@ the admin's history and site history reports. The admin's bulk actions (wagtail_
 
 import uuid
 
-from django.conf import settings
-from django.contrib.sites.models import Site
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log as wagtail_log
 
-from .comments import public_page_for
+from .comments import email_author
 from .models import CommentReport, ModerationReason, ParticipationComment
 
 HIDE, RESTORE, DISMISS = (
@@ -97,22 +93,10 @@ def dismiss_reports(comments, user):
 
 def notify_hidden(comment):
     """Tell the author that a moderator hid their comment, and why, in the language they wrote in."""
-    author = comment.user
-    if author is None or not author.email:
-        return
-    with translation.override(comment.language):
-        page = public_page_for(comment)
-        site = Site.objects.get_current()
-        context = {
-            "author": author,
-            "comment": comment,
-            "page": page,
-            "reason": ModerationReason(comment.hidden_reason).label if comment.hidden_reason else "",
-            "note": comment.hidden_note,
-            "site": site,
-        }
-        subject = _("Your comment on “%(title)s” was hidden by the moderators") % {
-            "title": page.title if page else site.name
-        }
-        body = render_to_string("participation/email/comment_hidden.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [author.email])
+    email_author(
+        comment,
+        gettext_lazy("Your comment on “%(title)s” was hidden by the moderators"),
+        "participation/email/comment_hidden.txt",
+        reason=ModerationReason(comment.hidden_reason).label if comment.hidden_reason else "",
+        note=comment.hidden_note,
+    )

@@ -473,3 +473,40 @@ def open_thread(page):
 
     group = ensure_group(page)
     return CommentThread.objects.update_or_create(group=group, defaults={"page": page, "state": CommentThread.OPEN})[0]
+
+
+# --- admin forms ------------------------------------------------------------------------------
+
+
+def new_poll_form(phase_obj, opens_at, closes_at, labels=("Mattina", "Sera")):
+    """The admin's POST data for a new poll "Quale orario?" in ``phase_obj`` (None: no phase chosen).
+
+    ``opens_at``/``closes_at`` are datetimes (Europe/Rome). Add ``"action-publish"`` to publish.
+    """
+    data = {
+        "title": "Quale orario?",
+        "slug": "quale-orario",
+        "intro": "",
+        "question": "Quale orario preferisci?",
+        "phase_key": str(phase_obj.translation_key) if phase_obj else "",
+        "opens_at": f"{timezone.localtime(opens_at):%Y-%m-%d %H:%M}",
+        "closes_at": f"{timezone.localtime(closes_at):%Y-%m-%d %H:%M}",
+        "max_choices": "1",
+        "results_visibility": "always",
+        "options-TOTAL_FORMS": str(len(labels)),
+        "options-INITIAL_FORMS": "0",
+        "options-MIN_NUM_FORMS": "2",
+        "options-MAX_NUM_FORMS": "10",
+    }
+    for index, label in enumerate(labels):
+        data.update(
+            {
+                f"options-{index}-label": label,
+                f"options-{index}-description": "",
+                f"options-{index}-image": "",
+                f"options-{index}-ORDER": str(index + 1),
+                f"options-{index}-DELETE": "",
+                f"options-{index}-id": "",
+            }
+        )
+    return data

@@ -1,6 +1,6 @@
 """Polls: one vote per citizen per poll across languages, enforced in the database."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from participation.models import PollPage, PollVote, PollVoteChoice
 from participation.polls import VoteRejected, cast_vote, tally
-from tests.factories import PollPageFactory
+from tests.factories import PollPageFactory, new_poll_form
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -271,32 +271,12 @@ def test_admin_previews_and_publishes_a_new_poll(client, tree, admin_user):
     client.force_login(admin_user)
     parent = tree["consultation"]["it"]
     vote_phase = [phase for phase in parent.phases.all() if not phase.is_results][-1]
-    data = {
-        "title": "Quale orario?",
-        "slug": "quale-orario",
-        "intro": "",
-        "question": "Quale orario preferisci?",
-        "phase_key": str(vote_phase.translation_key),
-        "opens_at": f"{vote_phase.start:%Y-%m-%d} 09:00",
-        "closes_at": f"{vote_phase.end:%Y-%m-%d} 18:00",
-        "max_choices": "1",
-        "results_visibility": "always",
-        "options-TOTAL_FORMS": "2",
-        "options-INITIAL_FORMS": "0",
-        "options-MIN_NUM_FORMS": "2",
-        "options-MAX_NUM_FORMS": "10",
-    }
-    for index, label in enumerate(["Mattina", "Sera"]):
-        data.update(
-            {
-                f"options-{index}-label": label,
-                f"options-{index}-description": "",
-                f"options-{index}-image": "",
-                f"options-{index}-ORDER": str(index + 1),
-                f"options-{index}-DELETE": "",
-                f"options-{index}-id": "",
-            }
-        )
+    zone = timezone.get_current_timezone()
+    data = new_poll_form(
+        vote_phase,
+        timezone.make_aware(datetime.combine(vote_phase.start, time(9)), zone),
+        timezone.make_aware(datetime.combine(vote_phase.end, time(18)), zone),
+    )
     add = reverse("wagtailadmin_pages:add", args=["participation", "pollpage", parent.pk])
     assert client.get(add).status_code == 200
     preview = reverse("wagtailadmin_pages:preview_on_add", args=["participation", "pollpage", parent.pk])

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from consultations.models import STATUS_RULES, ConsultationPage, status_for
 from participation.models import PollPage
-from tests.factories import AdminFactory, ConsultationPageFactory, PollPageFactory, build_tree, phase
+from tests.factories import AdminFactory, ConsultationPageFactory, PollPageFactory, build_tree, new_poll_form, phase
 
 pytestmark = pytest.mark.django_db
 DAY = timedelta(days=1)
@@ -34,34 +34,7 @@ def process():
 
 
 def poll_form(page, phase_obj, opens_at, closes_at):
-    data = {
-        "title": "Quale orario?",
-        "slug": "quale-orario",
-        "intro": "",
-        "question": "Quale orario preferisci?",
-        "phase_key": str(phase_obj.translation_key) if phase_obj else "",
-        "opens_at": f"{opens_at:%Y-%m-%d %H:%M}",
-        "closes_at": f"{closes_at:%Y-%m-%d %H:%M}",
-        "max_choices": "1",
-        "results_visibility": "always",
-        "options-TOTAL_FORMS": "2",
-        "options-INITIAL_FORMS": "0",
-        "options-MIN_NUM_FORMS": "2",
-        "options-MAX_NUM_FORMS": "10",
-        "action-publish": "action-publish",
-    }
-    for index, label in enumerate(["Mattina", "Sera"]):
-        data.update(
-            {
-                f"options-{index}-label": label,
-                f"options-{index}-description": "",
-                f"options-{index}-image": "",
-                f"options-{index}-ORDER": str(index + 1),
-                f"options-{index}-DELETE": "",
-                f"options-{index}-id": "",
-            }
-        )
-    return data
+    return {**new_poll_form(phase_obj, opens_at, closes_at), "action-publish": "action-publish"}
 
 
 def add_poll(client, parent, data):
