@@ -153,7 +153,8 @@ def check(request=None, action=None, *, user=None, ip=None):
     """Count one hit of ``action`` for the request's user and client address (or ``user`` and ``ip``).
 
     Returns None when every bucket is within its limit, else a RateLimited with the seconds until
-    the last full window ends. A refused hit still counts (within the window it falls in).
+    the last full window ends. A refused hit is taken back from every bucket: a citizen at their own
+    limit does not use up what their household's address has left.
     """
     if action is None:
         raise TypeError("check() needs the action")
@@ -162,13 +163,23 @@ def check(request=None, action=None, *, user=None, ip=None):
         ip = client_ip(request) if ip is None else ip
     moment = now()
     retry_after = 0
+    counted = []
     for rate, prefix in _buckets(action, rates_for(action), user, ip):
         window = int(moment // rate.period)
         ends_at = (window + 1) * rate.period
+        key = f"{prefix}:{window}"
         # The counter outlives its window a little, so it never expires while the window is still open.
-        if _hit(f"{prefix}:{window}", timeout=math.ceil(ends_at - moment) + 1) > rate.amount:
+        if _hit(key, timeout=math.ceil(ends_at - moment) + 1) > rate.amount:
             retry_after = max(retry_after, math.ceil(ends_at - moment))
-    return RateLimited(action, max(retry_after, 1)) if retry_after else None
+        counted.append(key)
+    if not retry_after:
+        return None
+    for key in counted:
+        try:
+            cache.decr(key)
+        except ValueError:  # the window has just ended: nothing to take back
+            pass
+    return RateLimited(action, max(retry_after, 1))
 
 
 def reset(action, *, user=None, ip=None):
