@@ -13,9 +13,11 @@ from unittest import mock
 
 import pytest
 from bs4 import BeautifulSoup
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
+from civic_site.checks import check_rate_limits
 from participation.core import ratelimit
 from participation.models import CommentReaction, CommentReport, ParticipationComment, PollVote
 from tests.conftest import RATE_LIMIT_CLOCK
@@ -29,8 +31,6 @@ ELSEWHERE = "203.0.113.20"
 
 def limits(**actions):
     """PARTICIPATION_RATE_LIMITS with some actions changed."""
-    from django.conf import settings
-
     return override_settings(PARTICIPATION_RATE_LIMITS={**settings.PARTICIPATION_RATE_LIMITS, **actions})
 
 
@@ -102,6 +102,17 @@ def test_an_action_missing_from_the_setting_or_malformed_is_a_configuration_erro
         ratelimit.check(action="comment", user=citizen)
     with limits(comment=""):  # written out as none: no limit
         assert all(ratelimit.check(action="comment", user=citizen) is None for _ in range(50))
+
+
+def test_a_malformed_or_missing_limit_stops_the_start():
+    assert check_rate_limits() == []
+    with limits(comment="5/10m/people", ideas="3/h/user"):
+        [error] = check_rate_limits()
+    assert error.id == "civic_site.E003" and "comment" in error.msg
+    without_votes = {action: rates for action, rates in settings.PARTICIPATION_RATE_LIMITS.items() if action != "vote"}
+    with override_settings(PARTICIPATION_RATE_LIMITS=without_votes):
+        [error] = check_rate_limits()
+    assert '"vote"' in error.msg
 
 
 def test_check_counts_per_citizen_and_per_address(citizen, marco):
