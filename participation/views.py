@@ -39,7 +39,7 @@ def _render_page_with_form(request, page, form, rejection=None):
 
 
 def _render_page_with_message(request, page, comment, rejection):
-    """The page again at the comment, with why a reaction or report was refused (a rate limit: 429)."""
+    """The page again at the comment, with why a reaction was refused (a rate limit: 429 with Retry-After)."""
     messages.error(request, str(rejection))
     context = page.get_context(request)
     context["comments_page_number"] = thread_page_number(comment)
