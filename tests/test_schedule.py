@@ -149,6 +149,10 @@ def test_the_process_page_lists_each_poll_under_its_phase(client, process):
     assert "Orario del parco" in steps[0].get_text()
     assert steps[0].select_one("a")["href"].endswith("/orario-del-parco/") or steps[0].select_one("a[href]")
     assert "Orario del parco" not in steps[1].get_text()
+    # Its window in words, with the date as Italians write it (lower-case month and weekday).
+    line = steps[0].select_one(".consultation-phase__pages").get_text(" ", strip=True)
+    assert "aperta fino a" in line
+    assert f"{ideas.end.day} " in line and line == line.lower().replace("orario del parco", "Orario del parco")
     assert steps[0].get("aria-current") == "step"
 
 
