@@ -46,6 +46,26 @@ def check_shared_services(app_configs=None, **kwargs):
     return errors
 
 
+@register(TAG)
+def check_rate_limits(app_configs=None, **kwargs):
+    """PARTICIPATION_RATE_LIMITS is read at the first comment or vote: a typo there stops the start, not a citizen."""
+    from participation.core import ratelimit
+
+    errors = []
+    for action in sorted(set(ratelimit.ACTIONS) | set(getattr(settings, "PARTICIPATION_RATE_LIMITS", {}))):
+        try:
+            ratelimit.rates_for(action)
+        except ImproperlyConfigured as error:
+            errors.append(
+                Error(
+                    str(error),
+                    hint='Write each limit as amount/period/per, e.g. "5/10m/user,20/10m/ip" (see the README).',
+                    id="civic_site.E003",
+                )
+            )
+    return errors
+
+
 def refuse_to_start():
     """For servers that run no system checks (gunicorn): raise on the errors `manage.py check` reports."""
     errors = [message for message in run_checks(tags=[TAG]) if message.is_serious()]

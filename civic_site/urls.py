@@ -12,6 +12,9 @@ from search import views as search_views
 
 from .views import healthz, root_redirect
 
+# allauth's rate limits (sign-up, login, password reset) answer through this: 429 with Retry-After.
+handler429 = "civic_site.ratelimit.too_many_requests"
+
 urlpatterns = [
     path("", root_redirect, name="root"),
     path("healthz", healthz, name="healthz"),

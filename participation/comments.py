@@ -21,20 +21,20 @@ from wagtail.models import Page
 
 from consultations.models import ConsultationPage
 
+from .core import ratelimit
+from .core.errors import Rejected
 from .core.groups import ensure_group, group_key
 from .models import CommentReaction, CommentReport, CommentThread, ParticipationComment, TranslationGroup
-from .ratelimit import allow
 
 LIKE, DISLIKE = CommentReaction.LIKE, CommentReaction.DISLIKE
 REACTIONS = (LIKE, DISLIKE)
-REACTION_RATE_LIMIT = (60, 10 * 60)
 
 
-class CommentRejected(Exception):
+class CommentRejected(Rejected):
     """A comment that cannot be posted, with the reason to show the citizen."""
 
 
-class ReactionRejected(Exception):
+class ReactionRejected(Rejected):
     """An "I agree", "I disagree" or report that cannot be recorded, with the reason to show the citizen."""
 
 
@@ -57,7 +57,10 @@ def thread_state(page):
 
 
 def post_comment(*, page, user, text, parent_id=None, ip_address=None, notify=True):
-    """Create a comment on the thread of the page's translation group, or raise CommentRejected with the reason."""
+    """Create a comment on the thread of the page's translation group, or raise CommentRejected with the reason.
+
+    Rate-limited per citizen and per ``ip_address`` ("comment" in PARTICIPATION_RATE_LIMITS).
+    """
     if not user.is_authenticated:
         raise CommentRejected(_("Log in to comment."))
     if not has_verified_email(user):
@@ -73,11 +76,13 @@ def post_comment(*, page, user, text, parent_id=None, ip_address=None, notify=Tr
             raise CommentRejected(_("The comment you are replying to is no longer available."))
         if parent.level >= settings.COMMENTS_XTD_MAX_THREAD_LEVEL:
             raise CommentRejected(_("Replies cannot be nested any deeper: reply to the comment above instead."))
-    limit, period = settings.COMMENTS_RATE_LIMIT
-    if not allow(f"comment:{user.pk}", limit, period):
-        raise CommentRejected(
-            _("You have posted many comments in a short time. Please wait a few minutes and try again.")
-        )
+    ratelimit.enforce(
+        "comment",
+        CommentRejected,
+        gettext_lazy("You have posted many comments in a short time. Please try again in %(wait)s."),
+        user=user,
+        ip=ip_address,
+    )
     with transaction.atomic():
         group = ensure_group(page)
         comment = ParticipationComment(
@@ -162,15 +167,24 @@ def check_can_react(comment, user):
         raise ReactionRejected(_("This discussion is closed: reactions and reports are no longer accepted."))
     if comment.user_id == user.pk:
         raise ReactionRejected(_("You cannot react to or report your own comment."))
-    if not allow(f"reaction:{user.pk}", *REACTION_RATE_LIMIT):
-        raise ReactionRejected(_("Too many actions in a short time. Please wait a few minutes and try again."))
+
+
+def check_rate(action, user, ip):
+    """Count a reaction or a report ("reaction", "report" in PARTICIPATION_RATE_LIMITS); refuse when limited."""
+    ratelimit.enforce(
+        action,
+        ReactionRejected,
+        gettext_lazy("Too many actions in a short time. Please try again in %(wait)s."),
+        user=user,
+        ip=ip,
+    )
 
 
 def _current_reaction(comment, user):
     return CommentReaction.objects.select_for_update().filter(comment=comment, user=user).first()
 
 
-def react(*, comment, user, reaction):
+def react(*, comment, user, reaction, ip_address=None):
     """Agree or disagree with a comment ("I agree" / "I disagree"): a second click on the same takes it
     back, the other one replaces it. Returns the reaction now held (LIKE, DISLIKE or None); raises ReactionRejected.
 
@@ -180,6 +194,7 @@ def react(*, comment, user, reaction):
     if reaction not in REACTIONS:
         raise ValueError(reaction)
     check_can_react(comment, user)
+    check_rate("reaction", user, ip_address)
     with transaction.atomic():
         # One citizen's clicks at once (a double click, two tabs) apply one after the other: otherwise one
         # could take back the reaction another was storing.
@@ -200,13 +215,14 @@ def react(*, comment, user, reaction):
     return reaction
 
 
-def report(*, comment, user, reason, text=""):
+def report(*, comment, user, reason, text="", ip_address=None):
     """Report a comment to the moderators with a reason. Returns the open report; raises ReactionRejected.
 
     A citizen holds one open report per comment (database constraint): reporting again while the
     first is open returns it unchanged, concurrent submissions included.
     """
     check_can_react(comment, user)
+    check_rate("report", user, ip_address)
     open_reports = CommentReport.objects.filter(comment=comment, user=user, reviewed_at__isnull=True)
     existing = open_reports.first()
     if existing is not None:

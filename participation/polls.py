@@ -8,23 +8,35 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from .comments import has_verified_email
+from .core import ratelimit
+from .core.errors import Rejected
 from .models import PollPage, PollVote, PollVoteChoice
-from .ratelimit import allow
 
 
-class VoteRejected(Exception):
+class VoteRejected(Rejected):
     """A vote that cannot be counted, with the reason to show the citizen."""
 
 
-def cast_vote(*, poll, user, option_ids):
-    """Record `user`'s choice on `poll` (any translation), replacing an earlier one atomically."""
+def cast_vote(*, poll, user, option_ids, ip_address=None):
+    """Record `user`'s choice on `poll` (any translation), replacing an earlier one atomically.
+
+    Every attempt by an eligible citizen counts against "vote" in PARTICIPATION_RATE_LIMITS (per
+    citizen, and per ``ip_address`` when given), valid or not.
+    """
     if not user.is_authenticated:
         raise VoteRejected(_("Log in to vote."))
     if not has_verified_email(user):
         raise VoteRejected(_("Confirm your email address before voting: we sent you a link."))
+    ratelimit.enforce(
+        "vote",
+        VoteRejected,
+        gettext_lazy("Too many attempts in a short time. Please try again in %(wait)s."),
+        user=user,
+        ip=ip_address,
+    )
     rules = poll.rules
     now = timezone.now()
     if now < rules.opens_at:
@@ -129,12 +141,10 @@ def vote_view(poll, request):
         return redirect_to_login(poll.url + "#vote")
     submitted = request.POST.getlist("options")
     try:
-        if not allow(f"vote:{request.user.pk}", 30, 10 * 60):
-            raise VoteRejected(_("Too many attempts in a short time. Please wait a few minutes and try again."))
-        cast_vote(poll=poll, user=request.user, option_ids=submitted)
+        cast_vote(poll=poll, user=request.user, option_ids=submitted, ip_address=ratelimit.client_ip(request))
     except VoteRejected as rejection:
         chosen = {int(value) for value in submitted if value.isdigit()}
         context = poll.get_context(request, vote_errors=[str(rejection)], submitted=chosen)
-        return TemplateResponse(request, poll.get_template(request), context, status=400)
+        return ratelimit.respond(TemplateResponse(request, poll.get_template(request), context), rejection)
     messages.success(request, _("Thank you: your vote has been recorded. You can change it while the poll is open."))
     return HttpResponseRedirect(poll.url + "#vote")

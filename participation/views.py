@@ -18,6 +18,7 @@ from .comments import (
     report,
     thread_page_number,
 )
+from .core import ratelimit
 from .forms import CommentForm, ReportForm
 from .models import ParticipationComment
 
@@ -29,11 +30,20 @@ def _live_page(page_id):
     return page.specific
 
 
-def _render_page_with_form(request, page, form):
-    """The page again, with the citizen's text and the reason in the comment form (nothing is lost)."""
+def _render_page_with_form(request, page, form, rejection=None):
+    """The page again, with the citizen's text and the reason in the comment form (nothing is lost):
+    400, or 429 with Retry-After when a rate limit refused it."""
     context = page.get_context(request)
     context["comment_form"] = form
-    return TemplateResponse(request, page.get_template(request), context, status=400)
+    return ratelimit.respond(TemplateResponse(request, page.get_template(request), context), rejection)
+
+
+def _render_page_with_message(request, page, comment, rejection):
+    """The page again at the comment, with why a reaction was refused (a rate limit: 429 with Retry-After)."""
+    messages.error(request, str(rejection))
+    context = page.get_context(request)
+    context["comments_page_number"] = thread_page_number(comment)
+    return ratelimit.respond(TemplateResponse(request, page.get_template(request), context), rejection)
 
 
 @require_POST
@@ -54,11 +64,11 @@ def post(request):
             user=request.user,
             text=form.cleaned_data["comment"],
             parent_id=form.cleaned_data.get("parent"),
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=ratelimit.client_ip(request),
         )
     except CommentRejected as rejection:
         form.add_error(None, str(rejection))
-        return _render_page_with_form(request, page, form)
+        return _render_page_with_form(request, page, form, rejection)
     messages.success(request, _("Thank you: your comment has been published."))
     number = thread_page_number(comment)
     return HttpResponseRedirect(f"{page.url}{f'?comments={number}' if number > 1 else ''}#c{comment.pk}")
@@ -89,8 +99,10 @@ def reaction(request, comment_id):
     if kind not in REACTIONS:
         raise Http404
     try:
-        react(comment=comment, user=request.user, reaction=kind)
+        react(comment=comment, user=request.user, reaction=kind, ip_address=ratelimit.client_ip(request))
     except ReactionRejected as rejection:
+        if rejection.limited:
+            return _render_page_with_message(request, page, comment, rejection)
         messages.error(request, str(rejection))
     return HttpResponseRedirect(back)
 
@@ -108,16 +120,29 @@ def report_comment(request, comment_id):
         except ReactionRejected as rejection:
             messages.error(request, str(rejection))
             return HttpResponseRedirect(back)
-        # The page again with the report form open on this comment, the reason and text kept.
-        form.comment_id = comment.pk
-        context = page.get_context(request)
-        context["report_form"] = form
-        context["comments_page_number"] = thread_page_number(comment)
-        return TemplateResponse(request, page.get_template(request), context, status=400)
+        return _render_page_with_report(request, page, comment, form)
     try:
-        report(comment=comment, user=request.user, reason=form.cleaned_data["reason"], text=form.cleaned_data["text"])
+        report(
+            comment=comment,
+            user=request.user,
+            reason=form.cleaned_data["reason"],
+            text=form.cleaned_data["text"],
+            ip_address=ratelimit.client_ip(request),
+        )
     except ReactionRejected as rejection:
+        if rejection.limited:  # the form again, the reason and text kept, with when to try again
+            form.add_error(None, str(rejection))
+            return _render_page_with_report(request, page, comment, form, rejection)
         messages.error(request, str(rejection))
     else:
         messages.success(request, _("Thank you: the moderators will look at this comment."))
     return HttpResponseRedirect(back)
+
+
+def _render_page_with_report(request, page, comment, form, rejection=None):
+    """The page again with the report form open on this comment, the reason and text kept: 400, or 429."""
+    form.comment_id = comment.pk
+    context = page.get_context(request)
+    context["report_form"] = form
+    context["comments_page_number"] = thread_page_number(comment)
+    return ratelimit.respond(TemplateResponse(request, page.get_template(request), context), rejection)

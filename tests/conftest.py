@@ -125,3 +125,17 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+RATE_LIMIT_CLOCK = 1_800_000_000 - 1_800_000_000 % 86400 + 1  # one second into a day, an hour, ten minutes
+
+
+@pytest.fixture(autouse=True)
+def rate_limit_clock():
+    """The participation rate limits count in windows aligned on the clock (participation/core/ratelimit.py):
+    their clock stands still, one second into every window, so no test straddles the end of one and
+    ``Retry-After`` is the window's length less a second. Tests move it with ``rate_limit_clock.return_value``."""
+    from unittest import mock
+
+    with mock.patch("participation.core.ratelimit.now", return_value=RATE_LIMIT_CLOCK) as clock:
+        yield clock

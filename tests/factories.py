@@ -22,7 +22,6 @@ from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.utils import timezone, translation
 from factory.django import DjangoModelFactory
 from wagtail.models import Collection, Locale, Page, Site
@@ -31,6 +30,7 @@ from consultations.models import ConsultationIndexPage, ConsultationPage, Consul
 from consultations.schedule import phase_bounds
 from home.models import HomePage, HomePageFeaturedPage, SiteLinks, StandardPage
 from participation.comments import post_comment
+from participation.core import ratelimit
 from participation.models import CommentThread, ParticipationComment, PollOption, PollPage
 
 PASSWORD = "partecipa-torino-2026"
@@ -461,7 +461,7 @@ class CommentFactory(factory.Factory):
             comment = post_comment(
                 page=page, user=user, text=text, parent_id=parent.pk if parent else None, notify=False
             )
-        cache.delete(f"ratelimit:comment:{user.pk}")  # comments made here do not count against the citizen
+        ratelimit.reset("comment", user=user)  # comments made here do not count against the citizen
         return comment
 
     _build = _create

@@ -126,9 +126,10 @@ def test_rate_limit_refuses_the_sixth_comment_in_ten_minutes(client, citizen, pa
     for number in range(5):
         assert post(client, "it", parco["it"], f"commento {number}").status_code == 302
     response = post(client, "it", parco["it"], "uno di troppo")
-    assert response.status_code == 400
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) <= 600
     assert "uno di troppo" in response.content.decode()
-    assert "Attendi qualche minuto" in response.content.decode()
+    assert "Riprova tra" in response.content.decode()
     assert not ParticipationComment.objects.filter(comment="uno di troppo").exists()
 
 

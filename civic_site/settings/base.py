@@ -184,7 +184,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Torino Partecipa] "
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
-    "signup": "20/h/ip",
+    "signup": "20/h/ip",  # sign-up attempts from one address (allauth's default, 20 a minute, is far looser)
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
@@ -290,8 +290,20 @@ COMMENTS_XTD_APP_MODEL_OPTIONS = {
 }
 # Threads (a comment and its replies) per page of discussion, newest first.
 COMMENTS_THREADS_PER_PAGE = 20
-# At most this many comments per citizen in this many seconds.
-COMMENTS_RATE_LIMIT = (5, 10 * 60)
+
+# Rate limits on what citizens write, one entry per action, in allauth's format
+# ("amount/period/per", several separated by commas; period s, m, h or d; per "user" or "ip").
+# Counted per signed-in citizen and per client address (X-Forwarded-For behind TRUSTED_PROXY_COUNT
+# proxies, as for allauth) in the shared cache, in fixed windows aligned on the clock; a refused
+# request gets a 429 with Retry-After and the message in the citizen's language.
+# participation/core/ratelimit.py reads it; every new kind of participation adds its action here
+# ("" for none). The per-IP limits are looser: a school, an office or a mobile network shares one address.
+PARTICIPATION_RATE_LIMITS = {
+    "comment": "5/10m/user,20/10m/ip",
+    "reaction": "60/10m/user,200/10m/ip",
+    "report": "10/10m/user,30/10m/ip",
+    "vote": "30/10m/user,200/10m/ip",
+}
 
 # Demo content may be created (seed_demo); production.py turns this off.
 ALLOW_DEMO_CONTENT = True
