@@ -203,7 +203,6 @@ ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # for everyone else from their profile. Security keys (WebAuthn) are not offered.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Torino Partecipa"
-MFA_ADAPTER = "accounts.adapter.StaffMFAAdapter"
 TWO_FACTOR_REQUIRED_GROUPS = ["Moderators", "Results"]
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Torino Partecipa <noreply@partecipa.torino.it>")
 
