@@ -4,15 +4,17 @@ who has it on.
 """
 
 import pytest
+from allauth.mfa.adapter import get_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
 from bs4 import BeautifulSoup
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from tests.factories import (
     PASSWORD,
+    TOTP_SECRET,
     AdminFactory,
     EditorFactory,
     ModeratorFactory,
@@ -240,3 +242,12 @@ def test_reset_two_factor_removes_the_app_and_the_codes(client):
     # Logging in asks for no code; the admin then asks for a new authenticator app.
     assert log_in(client, moderator)["Location"] == "/admin/"
     assert client.get("/admin/")["Location"] == ACTIVATE["it"]
+    with pytest.raises(CommandError, match="No account"):
+        call_command("reset_two_factor", "nessuno@example.org")
+
+
+def test_the_authenticator_app_shows_the_sites_name():
+    user = ModeratorFactory.build(email="moderatrice@example.org")
+    url = get_adapter().build_totp_url(user, TOTP_SECRET)
+    assert url.startswith("otpauth://totp/moderatrice%40example.org?")
+    assert "issuer=Torino%20Partecipa" in url
