@@ -5,6 +5,7 @@ wagtail-factories for pages (``parent=`` places a page in the tree). Tests build
 
     tree = build_tree()                         # homes, index, a process with phases, a poll: it + en
     citizen = UserFactory()                     # verified email; UserFactory(verified=False) is not
+    moderator = ModeratorFactory()              # with an authenticator app; ModeratorFactory(two_factor=False): none
     poll = PollPageFactory(parent=tree["consultation"]["it"])
     english = translate(poll, title="Layout", options=["Meadow", "Gardens", "Square"])
 
@@ -12,12 +13,16 @@ Every poll in the suite is made here (PollPageFactory / translate): when the pol
 (its stable key, its phase), this file is the one place to adapt.
 """
 
+import time
 from datetime import timedelta
 from importlib import import_module
 
 import factory
 import wagtail_factories
 from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -87,13 +92,37 @@ class UserFactory(DjangoModelFactory):
     )
 
 
+# The authenticator app's secret (base32) for every user the factories give two-factor to.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(secret=TOTP_SECRET, offset=0):
+    """The code an authenticator app shows now for ``secret`` (``offset``: that many periods later)."""
+    counter = int(time.time()) // mfa_settings.TOTP_PERIOD + offset
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def activate_two_factor(user, secret=TOTP_SECRET):
+    """Two-factor on, as allauth's activation page leaves it: an authenticator app and recovery codes."""
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+    return user
+
+
+def two_factor(obj, create, extracted, **kwargs):
+    """Post-generation for staff who must use two-factor (accounts/mfa.py): on unless ``two_factor=False``."""
+    if create and extracted is not False:
+        activate_two_factor(obj)
+
+
 class AdminFactory(UserFactory):
-    """A superuser (Wagtail admin, everything allowed)."""
+    """A superuser (Wagtail admin, everything allowed) with two-factor on (``two_factor=False``: not set up yet)."""
 
     username = factory.Sequence(lambda n: f"admin{n}")
     display_name = "Redazione Torino Partecipa"
     is_staff = True
     is_superuser = True
+    two_factor = factory.PostGeneration(two_factor)
 
 
 def group(name):
@@ -114,12 +143,27 @@ class EditorFactory(UserFactory):
 
 
 class ModeratorFactory(UserFactory):
+    """A Moderator with two-factor on (``two_factor=False``: not set up yet)."""
+
     username = factory.Sequence(lambda n: f"moderatrice{n}")
+    two_factor = factory.PostGeneration(two_factor)
 
     @factory.post_generation
     def groups(obj, create, extracted, **kwargs):
         if create:
             obj.groups.add(group("Moderators"))
+
+
+class ResultsFactory(UserFactory):
+    """A member of Results with two-factor on (``two_factor=False``: not set up yet)."""
+
+    username = factory.Sequence(lambda n: f"risultati{n}")
+    two_factor = factory.PostGeneration(two_factor)
+
+    @factory.post_generation
+    def groups(obj, create, extracted, **kwargs):
+        if create:
+            obj.groups.add(group("Results"))
 
 
 # --- pages ------------------------------------------------------------------------------------

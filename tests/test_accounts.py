@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.factories import PASSWORD as FACTORY_PASSWORD
-from tests.factories import EditorFactory
+from tests.factories import EditorFactory, totp_code
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tree")]
 
@@ -129,7 +129,10 @@ def test_admin_can_log_into_wagtail(client, admin_user):
     response = client.post(
         "/it/accounts/login/?next=/admin/", {"login": "admin@example.org", "password": FACTORY_PASSWORD}
     )
-    assert response.status_code == 302
+    # Administrators use two-factor (tests/test_mfa.py): allauth asks for the authenticator app's code.
+    assert response["Location"] == "/it/accounts/2fa/authenticate/"
+    response = client.post(response["Location"], {"code": totp_code()})
+    assert response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
 
 

@@ -9,6 +9,7 @@ import importlib
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
@@ -21,7 +22,7 @@ from wagtail.models import Collection, GroupApprovalTask, Workflow
 from wagtail.permissions import policy_registry
 
 from participation.models import CommentThread, ParticipationComment
-from tests.factories import StandardPageFactory, UserFactory
+from tests.factories import StandardPageFactory, UserFactory, activate_two_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +70,8 @@ def member(role, name=None):
     user = UserFactory(username=name or (role or "citizen").lower())
     if role:
         user.groups.add(Group.objects.get(name=role))
+    if role in settings.TWO_FACTOR_REQUIRED_GROUPS:
+        activate_two_factor(user)  # or the admin sends them to set it up (tests/test_mfa.py)
     return User.objects.get(pk=user.pk)  # fresh: no permission caches
 
 

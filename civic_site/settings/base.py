@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     # Citizens' accounts
     "allauth",
     "allauth.account",
+    "allauth.mfa",  # two-factor: required for Moderators, Results and administrators (accounts/mfa.py)
     # Django
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -80,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication and messages: staff who must use two-factor set it up before the admin.
+    "accounts.mfa.StaffTwoFactorMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -195,6 +198,12 @@ ACCOUNT_RATE_LIMITS = {
 # Behind a load balancer every request comes from its address: trust this many proxies'
 # X-Forwarded-For entries, or per-IP limits would count the whole city as one client.
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP) and recovery codes. Required
+# before the admin for the roles in TWO_FACTOR_REQUIRED_GROUPS and superusers, optional
+# for everyone else from their profile. Security keys (WebAuthn) are not offered.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Torino Partecipa"
+TWO_FACTOR_REQUIRED_GROUPS = ["Moderators", "Results"]
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Torino Partecipa <noreply@partecipa.torino.it>")
 
 # Languages: Italian is the default locale, English the second.

@@ -164,3 +164,52 @@ def test_error_states_are_accessible_and_keep_the_text(demo_site, page):
     assert page.locator("#vote fieldset").get_attribute("aria-describedby") == "vote-errors"
     blocking = [v for v in axe.run(page).response["violations"] if v["impact"] in BLOCKING_IMPACTS]
     assert not blocking, format_violations(blocking)
+
+
+def test_two_factor_pages_are_accessible_in_both_languages(demo_site, page):
+    """allauth's MFA pages in our layout: overview, password check, activation, recovery codes, the login code."""
+    from tests.factories import totp_code
+
+    axe = Axe()
+    failures = {}
+
+    def scan(label):
+        assert page.locator("html").get_attribute("lang") in ("it", "en"), label
+        blocking = [v for v in axe.run(page).response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+        if blocking:
+            failures[f"{label} {page.url}"] = format_violations(blocking)
+
+    log_in(page, demo_site.url)
+    for code in ("en", "it"):
+        page.goto(f"{demo_site.url}/{code}/accounts/2fa/")
+        scan("overview")
+    page.goto(f"{demo_site.url}/it/accounts/2fa/totp/activate/")
+    assert "/accounts/reauthenticate/" in page.url
+    scan("reauthenticate")
+    page.fill("input[name=password]", "partecipa-torino-2026")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "/2fa/totp/activate/" in page.url
+    scan("activate")
+    secret = page.locator("#authenticator_secret").input_value()
+    page.fill("input[name=code]", totp_code(secret))
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "/2fa/recovery-codes/" in page.url
+    scan("recovery codes")
+
+    page.goto(f"{demo_site.url}/it/accounts/logout/")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    page.goto(f"{demo_site.url}/it/accounts/login/")
+    page.fill("input[name=login]", "giulia.rossi@example.org")
+    page.fill("input[name=password]", "partecipa-torino-2026")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "/2fa/authenticate/" in page.url
+    scan("login code")
+    page.fill("input[name=code]", totp_code(secret))
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "/accounts/" not in page.url
+    assert not failures, "\n".join(f"{url}\n{text}" for url, text in failures.items())

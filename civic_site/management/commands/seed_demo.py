@@ -51,4 +51,8 @@ class Command(BaseCommand):
             call_command("update_index", verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"Demo content ready ({created} objects created)."))
         self.stdout.write(f"Admin login: {ADMIN_EMAIL} / {DEMO_PASSWORD} at /admin/")
+        self.stdout.write(
+            "  administrators use two-factor: the first visit to /admin/ asks to scan a QR code with an "
+            "authenticator app (any TOTP app), then its 6-digit code at every login"
+        )
         self.stdout.write(f"Citizens: {', '.join(email for email, _name in CITIZENS)} / {DEMO_PASSWORD}")
