@@ -1,22 +1,14 @@
-"""Site chrome shared by every template: language switcher, main menu, footer links."""
+"""Site chrome shared by every template: language switcher, main menu, footer links (cached: home/chrome.py)."""
 
 from django import template
 from django.conf import settings
 from django.urls import translate_url
 from django.utils.translation import get_language
-from wagtail.models import Page, Site
+from wagtail.models import Page
 
-from home.models import SiteLinks
+from home.chrome import chrome
 
 register = template.Library()
-
-
-def _localized_home(request):
-    """The home page in the request's language, looked up once per request (header, menu, footer)."""
-    if not hasattr(request, "_localized_home"):
-        site = Site.find_for_request(request)
-        request._localized_home = site.root_page.localized if site else None
-    return request._localized_home
 
 
 @register.inclusion_tag("includes/language_switcher.html", takes_context=True)
@@ -27,19 +19,13 @@ def language_switcher(context):
     current = get_language()
     targets = {}
     if page is not None:
-        homes = {}
-        site = Site.find_for_request(request)
-        if site:
-            homes = {
-                p.locale.language_code: p
-                for p in site.root_page.get_translations(inclusive=True).live().select_related("locale")
-            }
+        homes = chrome(request)["homes"]
         translations = {
             p.locale.language_code: p for p in page.get_translations(inclusive=True).live().select_related("locale")
         }
         for code, _name in settings.LANGUAGES:
-            target = translations.get(code) or homes.get(code)
-            targets[code] = target.get_url(request) if target else f"/{code}/"
+            target = translations.get(code)
+            targets[code] = target.get_url(request) if target else homes.get(code, f"/{code}/")
     else:
         path = request.get_full_path()
         for code, _name in settings.LANGUAGES:
@@ -52,30 +38,21 @@ def language_switcher(context):
 
 
 @register.simple_tag(takes_context=True)
-def localized_home(context):
-    """The home page in the active language (for the brand link and the menu)."""
-    return _localized_home(context["request"])
+def site_chrome(context):
+    """{"home": {title, url}, "menu": [{title, url, path}], "links": {role: {title, url}}, "contact_email"}."""
+    return chrome(context["request"])
 
 
 @register.inclusion_tag("includes/main_menu.html", takes_context=True)
 def main_menu(context):
-    request = context["request"]
-    home = _localized_home(request)
-    items = home.get_children().live().public().in_menu() if home else Page.objects.none()
     current = context.get("page")
     current_path = current.path if isinstance(current, Page) else ""
     return {
         "items": [
-            {"page": item, "url": item.get_url(request), "active": current_path.startswith(item.path)} for item in items
+            dict(item, active=bool(current_path) and current_path.startswith(item["path"]))
+            for item in chrome(context["request"])["menu"]
         ],
     }
-
-
-@register.simple_tag(takes_context=True)
-def site_links(context):
-    """{role: page} of the footer's required links, in the active language."""
-    request = context["request"]
-    return SiteLinks.for_request(request).localized_links()
 
 
 @register.simple_tag
