@@ -273,6 +273,9 @@ WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 # No Gravatar in the admin: it would send a hash of each editor's email to a third party (and the
 # admin's Content-Security-Policy allows images from our own origin only); Wagtail shows its default avatar.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Nor does the admin dashboard ask releases.wagtail.org for a newer Wagtail: versions are pinned in
+# requirements.txt and upgraded by developers, and the admin's policy allows no third-party connections.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # Maps: wagtailgeowidget's Leaflet panel in the admin (Leaflet itself from static/vendor/leaflet).
 # Map tiles are the only third-party requests (OpenStreetMap); say so in the privacy notice.
@@ -297,13 +300,17 @@ MAP_TILE_ORIGIN = origin_of(GEO_WIDGET_LEAFLET_TILE_LAYER)
 VIDEO_EMBED_ORIGINS = ["https://www.youtube.com", "https://www.youtube-nocookie.com", "https://player.vimeo.com"]
 
 # Content-Security-Policy (django-csp 4; civic_site/middleware.py). The public site runs no inline
-# script or style: every script and stylesheet is a file of ours. Bootstrap Italia's bundle injects
-# one fixed <style> when it loads (its video.js YouTube plugin): it is allowed by its hash, not by
-# 'unsafe-inline'. data: images are the icons inside Bootstrap Italia's CSS.
+# script or style: every script and stylesheet is a file of ours. Bootstrap Italia's bundle (served
+# unmodified) inserts three fixed <style> elements from its video.js parts on every page: each is
+# allowed by its hash, not by 'unsafe-inline' (tests/test_security_headers.py checks them against the
+# bundle). data: images and the data: font are inside Bootstrap Italia's CSS (icons, video.js's icon font).
 _SELF, _NONE = "'self'", "'none'"
 BOOTSTRAP_ITALIA_STYLE_HASHES = [
-    # ".vjs-youtube .vjs-iframe-blocker { display: none; }…", injected by bootstrap-italia.bundle.min.js 2.18.3
+    # video.js YouTube plugin: ".vjs-youtube .vjs-iframe-blocker { display: none; }…"
     "'sha256-2irhcufRPQSZQZlPcQHSTEybF70/fg05aUNPkk/YE0Y='",
+    # video.js "vjs-styles-defaults": inserted empty, then given ".video-js { width: 300px; …"
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+    "'sha256-wPXhisdsFu1DtHYH1D9W5isSGqS5vIPn6QJWSNLqfCM='",
 ]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -311,7 +318,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [_SELF],
         "style-src": [_SELF, *BOOTSTRAP_ITALIA_STYLE_HASHES],
         "img-src": [_SELF, "data:", MAP_TILE_ORIGIN],
-        "font-src": [_SELF],
+        "font-src": [_SELF, "data:"],
         "connect-src": [_SELF],
         "media-src": [_SELF],
         "frame-src": VIDEO_EMBED_ORIGINS,
