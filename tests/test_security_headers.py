@@ -102,3 +102,13 @@ def test_style_hashes_are_the_styles_bootstrap_italias_bundle_inserts():
         assert json.dumps(text) in bundle
     hashes = ["'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'" for text in inserted]
     assert hashes == settings.BOOTSTRAP_ITALIA_STYLE_HASHES
+
+
+def test_a_tile_layer_the_policy_does_not_allow_is_reported(settings):
+    from civic_site.checks import check_map_tiles_allowed
+
+    assert check_map_tiles_allowed() == []
+    settings.GEO_WIDGET_LEAFLET_TILE_LAYER = "https://tiles.example.org/{z}/{x}/{y}.png"
+    warnings = check_map_tiles_allowed()
+    assert [warning.id for warning in warnings] == ["civic_site.W001", "civic_site.W001"]
+    assert "https://tiles.example.org" in warnings[0].msg
