@@ -112,3 +112,13 @@ def test_a_tile_layer_the_policy_does_not_allow_is_reported(settings):
     warnings = check_map_tiles_allowed()
     assert [warning.id for warning in warnings] == ["civic_site.W001", "civic_site.W001"]
     assert "https://tiles.example.org" in warnings[0].msg
+
+
+def test_page_previews_get_the_admin_policy(tree):
+    """Wagtail renders a preview through the middleware with a made-up request for the page's public
+    URL; with the public frame-ancestors 'none' the admin's preview panel stayed empty."""
+    response = tree["poll"]["en"].specific.make_preview_request()
+    assert response.status_code == 200
+    policy = directives(response["Content-Security-Policy"])
+    assert policy["frame-ancestors"] == ["'self'"]
+    assert policy["script-src"] == ["'self'", "'unsafe-inline'"]

@@ -63,7 +63,11 @@ class PolicyWatch:
 
     def check(self, label):
         self.page.wait_for_timeout(100)  # violation events are dispatched asynchronously
-        reported = self.page.evaluate("window.__cspViolations.splice(0)") + self.console
+        reported = [
+            violation
+            for frame in self.page.frames  # the admin's preview panel is a frame
+            for violation in frame.evaluate("window.__cspViolations ? window.__cspViolations.splice(0) : []")
+        ] + self.console
         self.console = []
         if reported:
             self.failures[label] = reported
@@ -144,4 +148,10 @@ def test_no_violation_for_an_editor_with_the_userbar_and_in_the_admin(demo_site,
     page.wait_for_load_state("networkidle")
     watch.check("/admin/ edit a process (location map)")
     assert watch.tiles, "the location map asked for no tiles"
+    # The preview panel shows the public template in a frame, under the admin's policy.
+    page.locator("button[data-side-panel-toggle='preview']").click()
+    preview = page.frame_locator("#w-preview-iframe")
+    preview.locator("main h1").wait_for()
+    page.wait_for_load_state("networkidle")
+    watch.check("/admin/ edit a process, preview panel")
     watch.assert_clean()
