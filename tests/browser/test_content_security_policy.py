@@ -10,6 +10,7 @@ import base64
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 
 from tests.browser.test_accessibility import log_in, pages_to_scan
 
@@ -140,8 +141,16 @@ def test_no_violation_for_an_editor_with_the_userbar_and_in_the_admin(demo_site,
         watch.check(f"/{code}/ with the Wagtail userbar open")
 
     # The admin has its own, looser policy (Wagtail writes inline scripts): it must hold all the same.
-    watch.visit(f"{demo_site.url}/admin/", strict=False)
-    watch.check("/admin/")
+    english = ConsultationPage.objects.live().get(locale__language_code="en", slug="parco-dora")
+    for url in (
+        "/admin/",
+        reverse("wagtailadmin_explore", args=[english.get_parent().pk]),
+        reverse("wagtailadmin_pages:edit", args=[english.pk]),  # wagtail-localize's translation editor
+        reverse("wagtailsnippets_participation_participationcomment:list"),
+        reverse("wagtailimages:index"),
+    ):
+        watch.visit(demo_site.url + url, strict=False)
+        watch.check(url)
     consultation = ConsultationPage.objects.live().get(locale__language_code="it", slug="parco-dora")
     watch.visit(f"{demo_site.url}/admin/pages/{consultation.pk}/edit/", strict=False)
     page.locator(".leaflet-container").first.wait_for(state="attached")
