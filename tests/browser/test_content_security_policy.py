@@ -105,8 +105,9 @@ def test_no_violation_for_a_citizen_commenting_reporting_and_voting(demo_site, p
     log_in(page, demo_site.url)
     watch.check("login")
     for code in ("it", "en"):
-        watch.visit(f"{demo_site.url}/{code}/accounts/profile/")
-        watch.check(f"/{code}/accounts/profile/")
+        for url in (f"/{code}/accounts/profile/", f"/{code}/accounts/email/", f"/{code}/accounts/password/change/"):
+            watch.visit(demo_site.url + url)
+            watch.check(url)
 
         consultation = ConsultationPage.objects.live().get(locale__language_code=code, slug="parco-dora")
         watch.visit(demo_site.url + consultation.url)
