@@ -7,7 +7,7 @@ SINGLE_SERVER=true says on purpose that one server process serves the site.
 """
 
 from django.conf import settings
-from django.core.checks import Error, register, run_checks
+from django.core.checks import Error, Warning, register, run_checks
 from django.core.exceptions import ImproperlyConfigured
 
 TAG = "civic_site"
@@ -64,6 +64,28 @@ def check_rate_limits(app_configs=None, **kwargs):
                 )
             )
     return errors
+
+
+@register(TAG)
+def check_map_tiles_allowed(app_configs=None, **kwargs):
+    """The map tiles' host comes from GEO_WIDGET_LEAFLET_TILE_LAYER; a settings file that changes the tile
+    layer after base.py computed the Content-Security-Policy would leave the maps blank."""
+    from civic_site.settings.base import origin_of
+
+    origin = origin_of(settings.GEO_WIDGET_LEAFLET_TILE_LAYER)
+    policies = {
+        "CONTENT_SECURITY_POLICY": settings.CONTENT_SECURITY_POLICY,
+        "CONTENT_SECURITY_POLICY_ADMIN": settings.CONTENT_SECURITY_POLICY_ADMIN,
+    }
+    return [
+        Warning(
+            f"{name} does not allow the map tiles' host {origin} in img-src: the maps would stay blank.",
+            hint="Set MAP_TILE_ORIGIN = origin_of(GEO_WIDGET_LEAFLET_TILE_LAYER) and build the policies after it.",
+            id="civic_site.W001",
+        )
+        for name, policy in policies.items()
+        if origin not in policy["DIRECTIVES"].get("img-src", [])
+    ]
 
 
 def refuse_to_start():

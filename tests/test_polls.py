@@ -175,6 +175,14 @@ def test_results_are_text_and_table_not_only_bars(client, citizen, marco, poll):
     assert [row.select("td")[0].get_text() for row in rows] == ["1", "1", "0"]
     assert rows[0].select("td")[1].get_text() == "50.0%"
     assert "50.0%" in page.select_one(".poll-results").get_text()
+    # Bars are <meter>s with no style attribute: the Content-Security-Policy allows no inline styles.
+    bars = page.select(".poll-results meter")
+    assert [(bar["min"], bar["max"], bar["value"]) for bar in bars] == [
+        ("0", "100", "50.0"),
+        ("0", "100", "50.0"),
+        ("0", "100", "0.0"),
+    ]
+    assert not page.select("#results [style]")
 
 
 def test_the_voters_choice_is_marked(client, citizen, poll):

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "csp",
     # Citizens' comments (django-comments-xtd on django-contrib-comments)
     "django_comments_xtd",
     "django_comments",
@@ -72,6 +74,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (strict on the site, looser under /admin/) and Permissions-Policy
+    "civic_site.middleware.ContentSecurityPolicyMiddleware",
+    "civic_site.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -274,6 +279,12 @@ WAGTAIL_PASSWORD_RESET_ENABLED = False
 # Passwords change on allauth's rate-limited page too (/<lang>/accounts/password/change/), not in the
 # admin's account settings, which have no limit on guesses of the current password.
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+# No Gravatar in the admin: it would send a hash of each editor's email to a third party (and the
+# admin's Content-Security-Policy allows images from our own origin only); Wagtail shows its default avatar.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Nor does the admin dashboard ask releases.wagtail.org for a newer Wagtail: versions are pinned in
+# requirements.txt and upgraded by developers, and the admin's policy allows no third-party connections.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # Maps: wagtailgeowidget's Leaflet panel in the admin (Leaflet itself from static/vendor/leaflet).
 # Map tiles are the only third-party requests (OpenStreetMap); say so in the privacy notice.
@@ -283,6 +294,72 @@ GEO_WIDGET_LEAFLET_TILE_LAYER = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 GEO_WIDGET_LEAFLET_TILE_LAYER_OPTIONS = {
     "attribution": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
     "maxZoom": 19,
+}
+
+
+def origin_of(url_template):
+    """`scheme://host` of a URL template such as a tile layer's (a `{s}.` subdomain placeholder becomes `*.`)."""
+    parts = urlsplit(url_template.replace("{s}.", "*."))
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# The one place the tile host comes from: the Content-Security-Policy below allows it in img-src.
+MAP_TILE_ORIGIN = origin_of(GEO_WIDGET_LEAFLET_TILE_LAYER)
+# Players a VideoBlock may embed (the block's help text names YouTube and Vimeo).
+VIDEO_EMBED_ORIGINS = ["https://www.youtube.com", "https://www.youtube-nocookie.com", "https://player.vimeo.com"]
+
+# Content-Security-Policy (django-csp 4; civic_site/middleware.py). The public site runs no inline
+# script or style: every script and stylesheet is a file of ours. Bootstrap Italia's bundle (served
+# unmodified) inserts three fixed <style> elements from its video.js parts on every page: each is
+# allowed by its hash, not by 'unsafe-inline' (tests/test_security_headers.py checks them against the
+# bundle). data: images and the data: font are inside Bootstrap Italia's CSS (icons, video.js's icon font).
+_SELF, _NONE = "'self'", "'none'"
+BOOTSTRAP_ITALIA_STYLE_HASHES = [
+    # video.js YouTube plugin: ".vjs-youtube .vjs-iframe-blocker { display: none; }…"
+    "'sha256-2irhcufRPQSZQZlPcQHSTEybF70/fg05aUNPkk/YE0Y='",
+    # video.js "vjs-styles-defaults": inserted empty, then given ".video-js { width: 300px; …"
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+    "'sha256-wPXhisdsFu1DtHYH1D9W5isSGqS5vIPn6QJWSNLqfCM='",
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF],
+        "style-src": [_SELF, *BOOTSTRAP_ITALIA_STYLE_HASHES],
+        "img-src": [_SELF, "data:", MAP_TILE_ORIGIN],
+        "font-src": [_SELF, "data:"],
+        "connect-src": [_SELF],
+        "media-src": [_SELF],
+        "frame-src": VIDEO_EMBED_ORIGINS,
+        "object-src": [_NONE],
+        "base-uri": [_SELF],
+        "form-action": [_SELF],
+        "frame-ancestors": [_NONE],
+    },
+}
+# Wagtail's admin (and its page previews) still writes inline scripts (date pickers, inline panels)
+# and style attributes: under these prefixes this policy replaces the one above. It still keeps
+# everything on our own origin, plus the map tiles for the location panel.
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "URL_PREFIXES": ["/admin/"],
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "script-src": [_SELF, "'unsafe-inline'"],
+        "style-src": [_SELF, "'unsafe-inline'"],
+        "img-src": [_SELF, "data:", "blob:", MAP_TILE_ORIGIN],
+        # Wagtail shows page previews in a frame of its own.
+        "frame-src": [_SELF, *VIDEO_EMBED_ORIGINS],
+        "frame-ancestors": [_SELF],
+    },
+}
+# Permissions-Policy: what the site's pages (and frames in them) may ask the browser for. An empty
+# list denies the feature; "self" lets our own pages use it (maps may locate the citizen later).
+PERMISSIONS_POLICY = {
+    "geolocation": ["self"],
+    "camera": [],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
 }
 
 # Citizens' comments: django-comments-xtd's model and threading, our own posting views

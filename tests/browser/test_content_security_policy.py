@@ -1,0 +1,167 @@
+"""The Content-Security-Policy in Chromium: every page type, both languages, no violation reported.
+
+An init script (it runs before the page's own scripts and is not subject to the page's CSP) records
+each `securitypolicyviolation` event; Chromium's console messages about the policy are collected
+too. Every page visited must leave both lists empty. Map tiles are answered by the test, so the
+admin's map panel loads them without reaching the network.
+"""
+
+import base64
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from tests.browser.test_accessibility import log_in, pages_to_scan
+
+pytestmark = pytest.mark.browser
+
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+window.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "inline"} (${event.sourceFile}:${event.lineNumber})`
+  );
+}, true);
+"""
+# A 1x1 transparent PNG for every map tile the admin asks for.
+TILE = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
+
+
+class PolicyWatch:
+    """Records violations in a page; `check(label)` collects what the page reported since the last check."""
+
+    def __init__(self, page):
+        self.page = page
+        self.console = []
+        self.failures = {}
+        self.tiles = []
+        page.add_init_script(RECORD_VIOLATIONS)
+        page.on("console", self._on_console)
+        page.route(f"{settings.MAP_TILE_ORIGIN}/**", self._fulfil_tile)
+
+    def _on_console(self, message):
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            self.console.append(message.text[:300])
+
+    def _fulfil_tile(self, route):
+        self.tiles.append(route.request.url)
+        route.fulfill(status=200, content_type="image/png", body=TILE)
+
+    def visit(self, url, strict=True):
+        response = self.page.goto(url)
+        assert response.status == 200, url
+        header = response.headers.get("content-security-policy", "")
+        assert header, f"{url}: no Content-Security-Policy header"
+        assert response.headers.get("permissions-policy"), f"{url}: no Permissions-Policy header"
+        if strict:
+            directives = {part.split()[0]: part.split()[1:] for part in header.split(";") if part.strip()}
+            for name in ("script-src", "style-src"):
+                assert "'unsafe-inline'" not in directives[name], f"{url}: {name} {directives[name]}"
+                assert "'unsafe-eval'" not in directives[name], f"{url}: {name} {directives[name]}"
+        self.page.wait_for_load_state("load")
+        return response
+
+    def check(self, label):
+        self.page.wait_for_timeout(100)  # violation events are dispatched asynchronously
+        reported = [
+            violation
+            for frame in self.page.frames  # the admin's preview panel is a frame
+            for violation in frame.evaluate("window.__cspViolations ? window.__cspViolations.splice(0) : []")
+        ] + self.console
+        self.console = []
+        if reported:
+            self.failures[label] = reported
+
+    def assert_clean(self):
+        report = [f"{label}\n  " + "\n  ".join(lines) for label, lines in self.failures.items()]
+        assert not self.failures, "\n".join(report)
+
+
+def test_no_violation_on_public_pages(demo_site, page):
+    watch = PolicyWatch(page)
+    for url in pages_to_scan():
+        watch.visit(demo_site.url + url)
+        watch.check(url)
+    for url in ("/it/pagina-che-non-esiste/", "/en/no-such-page/"):
+        response = page.goto(demo_site.url + url)
+        assert response.status == 404
+        assert "'unsafe-inline'" not in response.headers["content-security-policy"]
+        watch.check(url)
+    # Bootstrap Italia's JavaScript at work: the main menu opens on a narrow screen.
+    page.set_viewport_size({"width": 390, "height": 800})
+    watch.visit(f"{demo_site.url}/en/")
+    page.locator(".custom-navbar-toggler").click()
+    page.locator("#main-menu").wait_for(state="visible")
+    watch.check("/en/ main menu on a narrow screen")
+    watch.assert_clean()
+
+
+def test_no_violation_for_a_citizen_commenting_reporting_and_voting(demo_site, page):
+    from consultations.models import ConsultationPage
+    from participation.models import PollPage
+
+    watch = PolicyWatch(page)
+    log_in(page, demo_site.url)
+    watch.check("login")
+    for code in ("it", "en"):
+        for url in (f"/{code}/accounts/profile/", f"/{code}/accounts/email/", f"/{code}/accounts/password/change/"):
+            watch.visit(demo_site.url + url)
+            watch.check(url)
+
+        consultation = ConsultationPage.objects.live().get(locale__language_code=code, slug="parco-dora")
+        watch.visit(demo_site.url + consultation.url)
+        assert page.locator("#comment-form").count() == 1
+        report = page.locator("details.comment-report").first
+        report.locator("summary").click()
+        assert report.locator("form.report-form").is_visible()
+        page.locator("details.comment-reply summary").first.click()
+        watch.check(f"{consultation.url} (comment form, report and reply forms open)")
+
+        poll = PollPage.objects.live().get(locale__language_code=code)
+        watch.visit(demo_site.url + poll.url)
+        page.locator("#vote .form-check-label").first.click()
+        with page.expect_navigation():
+            page.locator("#vote button[type=submit]").click()
+        bars = page.locator(".poll-results meter")
+        assert bars.count() > 0
+        assert bars.first.bounding_box()["height"] > 0
+        watch.check(f"{poll.url} (voted, results shown)")
+    watch.assert_clean()
+
+
+def test_no_violation_for_an_editor_with_the_userbar_and_in_the_admin(demo_site, page):
+    from consultations.models import ConsultationPage
+
+    watch = PolicyWatch(page)
+    log_in(page, demo_site.url, email="admin@example.org")
+    for code in ("it", "en"):
+        watch.visit(f"{demo_site.url}/{code}/")
+        page.locator("#wagtail-userbar-trigger").click()
+        page.locator("#wagtail-userbar-items").wait_for(state="visible")
+        watch.check(f"/{code}/ with the Wagtail userbar open")
+
+    # The admin has its own, looser policy (Wagtail writes inline scripts): it must hold all the same.
+    english = ConsultationPage.objects.live().get(locale__language_code="en", slug="parco-dora")
+    for url in (
+        "/admin/",
+        reverse("wagtailadmin_explore", args=[english.get_parent().pk]),
+        reverse("wagtailadmin_pages:edit", args=[english.pk]),  # wagtail-localize's translation editor
+        reverse("wagtailsnippets_participation_participationcomment:list"),
+        reverse("wagtailimages:index"),
+    ):
+        watch.visit(demo_site.url + url, strict=False)
+        watch.check(url)
+    consultation = ConsultationPage.objects.live().get(locale__language_code="it", slug="parco-dora")
+    watch.visit(f"{demo_site.url}/admin/pages/{consultation.pk}/edit/", strict=False)
+    page.locator(".leaflet-container").first.wait_for(state="attached")
+    page.wait_for_load_state("networkidle")
+    watch.check("/admin/ edit a process (location map)")
+    assert watch.tiles, "the location map asked for no tiles"
+    # The preview panel shows the public template in a frame, under the admin's policy.
+    page.locator("button[data-side-panel-toggle='preview']").click()
+    preview = page.frame_locator("#w-preview-iframe")
+    preview.locator("main h1").wait_for()
+    page.wait_for_load_state("networkidle")
+    watch.check("/admin/ edit a process, preview panel")
+    watch.assert_clean()
