@@ -133,7 +133,8 @@ def vote_view(poll, request):
             raise VoteRejected(_("Too many attempts in a short time. Please wait a few minutes and try again."))
         cast_vote(poll=poll, user=request.user, option_ids=submitted)
     except VoteRejected as rejection:
-        chosen = {int(value) for value in submitted if value.isdigit()}
+        # isdecimal(), not isdigit(): "²" is a digit that int() refuses (the refusal was a 500).
+        chosen = {int(value) for value in submitted if value.isdecimal()}
         context = poll.get_context(request, vote_errors=[str(rejection)], submitted=chosen)
         return TemplateResponse(request, poll.get_template(request), context, status=400)
     messages.success(request, _("Thank you: your vote has been recorded. You can change it while the poll is open."))
