@@ -69,8 +69,9 @@ def post_comment(*, page, user, text, parent_id=None, ip_address=None, notify=Tr
         raise CommentRejected(_("Comments on this page are closed."))
     parent = None
     if parent_id:
+        # ``id``, not ``pk``: see views._comment_and_page (an id beyond 64 bits finds nothing, no OverflowError).
         parent = ParticipationComment.objects.filter(
-            pk=parent_id, group=group_key(page), is_public=True, is_removed=False
+            id=parent_id, group=group_key(page), is_public=True, is_removed=False
         ).first()
         if parent is None:
             raise CommentRejected(_("The comment you are replying to is no longer available."))

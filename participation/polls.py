@@ -143,7 +143,8 @@ def vote_view(poll, request):
     try:
         cast_vote(poll=poll, user=request.user, option_ids=submitted, ip_address=ratelimit.client_ip(request))
     except VoteRejected as rejection:
-        chosen = {int(value) for value in submitted if value.isdigit()}
+        # isdecimal(), not isdigit(): "²" is a digit that int() refuses (the refusal was a 500).
+        chosen = {int(value) for value in submitted if value.isdecimal()}
         context = poll.get_context(request, vote_errors=[str(rejection)], submitted=chosen)
         return ratelimit.respond(TemplateResponse(request, poll.get_template(request), context), rejection)
     messages.success(request, _("Thank you: your vote has been recorded. You can change it while the poll is open."))

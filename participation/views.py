@@ -77,7 +77,10 @@ def post(request):
 def _comment_and_page(comment_id):
     """A visible comment and the live, public page showing it; 404 otherwise, so no URL of an
     unpublished or private page is ever revealed by a redirect."""
-    comment = get_object_or_404(ParticipationComment, pk=comment_id, is_public=True, is_removed=False)
+    # By ``id`` (the inherited integer field), not ``pk``: the primary key is a link to the parent model's
+    # row, and Django keeps out-of-range values from the database for integer fields only; an id beyond
+    # 64 bits in the URL was an OverflowError on SQLite (a 500) instead of a 404.
+    comment = get_object_or_404(ParticipationComment, id=comment_id, is_public=True, is_removed=False)
     page = public_page_for(comment)
     if page is None:
         raise Http404

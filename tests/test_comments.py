@@ -335,3 +335,26 @@ def test_long_discussions_are_paginated_by_thread(client, citizen, marco, parco,
     response = post(client, "it", parco["it"], "risposta al filo 1", parent=roots[1].pk)
     reply = ParticipationComment.objects.get(comment="risposta al filo 1")
     assert response["Location"] == f"{parco['it'].url}?comments=2#c{reply.pk}"
+
+
+HUGE_IDS = ["9223372036854775808", "99999999999999999999999999"]  # beyond 64 bits
+
+
+@pytest.mark.parametrize("comment_id", HUGE_IDS)
+def test_reacting_to_or_reporting_an_id_beyond_64_bits_is_404(client, citizen, comment_id):
+    """Regression: these were an OverflowError on SQLite (a 500). A comment's primary key is a link to the
+    parent model's row, and Django keeps out-of-range values from the database for integer fields only."""
+    client.force_login(citizen)
+    assert client.post(f"/it/comments/{comment_id}/report/", {"reason": "spam"}).status_code == 404
+    assert client.post(f"/it/comments/{comment_id}/reaction/", {"reaction": "like"}).status_code == 404
+    assert not CommentReport.objects.exists()
+
+
+@pytest.mark.parametrize("parent_id", HUGE_IDS)
+def test_a_reply_to_an_id_beyond_64_bits_is_refused_with_the_text_kept(client, citizen, parco, parent_id):
+    client.force_login(citizen)
+    response = post(client, "en", parco["en"], "Una risposta", parent=parent_id)
+    assert response.status_code == 400
+    assert "no longer available" in response.content.decode()
+    assert "Una risposta" in response.content.decode()
+    assert not ParticipationComment.objects.exists()

@@ -356,3 +356,13 @@ def test_an_option_with_votes_cannot_be_removed(client, citizen, poll, admin_use
     response = client.post(edit, {**edit_form_data(poll["it"], delete=[2]), "action-publish": "action-publish"})
     assert response.status_code == 302
     assert len(options(PollPage.objects.get(pk=poll["it"].pk))) == 2
+
+
+@pytest.mark.parametrize("value", ["²", "³", "¹", "①", "1²"])
+def test_a_vote_for_a_digit_int_cannot_read_is_refused_not_a_500(client, citizen, poll, value):
+    """Regression: "²".isdigit() is True but int("²") fails: refusing such a vote raised a ValueError (500)."""
+    client.force_login(citizen)
+    response = client.post(poll["en"].url + "vote/", {"options": value})
+    assert response.status_code == 400
+    assert "does not exist" in response.content.decode()
+    assert not PollVote.objects.exists() and not PollVoteChoice.objects.exists()
