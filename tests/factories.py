@@ -133,13 +133,19 @@ def group(name):
     return Group.objects.get(name=name)
 
 
+def in_group(name):
+    """A post-generation step putting the new user in the staff group ``name``."""
+
+    def add(obj, create, extracted, **kwargs):
+        if create:
+            obj.groups.add(group(name))
+
+    return factory.PostGeneration(add)
+
+
 class EditorFactory(UserFactory):
     username = factory.Sequence(lambda n: f"redattore{n}")
-
-    @factory.post_generation
-    def groups(obj, create, extracted, **kwargs):
-        if create:
-            obj.groups.add(group("Editors"))
+    groups = in_group("Editors")
 
 
 class ModeratorFactory(UserFactory):
@@ -147,11 +153,7 @@ class ModeratorFactory(UserFactory):
 
     username = factory.Sequence(lambda n: f"moderatrice{n}")
     two_factor = factory.PostGeneration(two_factor)
-
-    @factory.post_generation
-    def groups(obj, create, extracted, **kwargs):
-        if create:
-            obj.groups.add(group("Moderators"))
+    groups = in_group("Moderators")
 
 
 class ResultsFactory(UserFactory):
@@ -159,11 +161,7 @@ class ResultsFactory(UserFactory):
 
     username = factory.Sequence(lambda n: f"risultati{n}")
     two_factor = factory.PostGeneration(two_factor)
-
-    @factory.post_generation
-    def groups(obj, create, extracted, **kwargs):
-        if create:
-            obj.groups.add(group("Results"))
+    groups = in_group("Results")
 
 
 # --- pages ------------------------------------------------------------------------------------
