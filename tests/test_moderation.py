@@ -2,8 +2,6 @@
 reactions follow the rules of posting and exclude each other in the database."""
 
 import importlib
-import os
-import threading
 
 import pytest
 from bs4 import BeautifulSoup
@@ -19,7 +17,7 @@ from wagtail.users.models import UserProfile
 from participation import comments as comment_service
 from participation.comments import ReactionRejected, react, report
 from participation.models import CommentReaction, CommentReport, CommentThread, ParticipationComment
-from tests.factories import CommentFactory, ModeratorFactory, UserFactory, build_tree
+from tests.factories import CommentFactory, ModeratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -372,58 +370,6 @@ def test_a_concurrent_double_click_that_loses_the_race_is_not_an_error(citizen, 
     monkeypatch.setattr(comment_service, "_current_reaction", lambda comment, user: None)
     assert react(comment=comment, user=marco, reaction="like") == "like"
     assert list(CommentReaction.objects.values_list("value", flat=True)) == ["like"]
-
-
-def run_together(*calls):
-    """Run the calls in threads released at once (each with its own database connection); their errors."""
-    from django.db import connections
-
-    barrier, errors = threading.Barrier(len(calls)), []
-
-    def worker(call):
-        try:
-            barrier.wait()
-            call()
-        except Exception as error:  # noqa: BLE001 - any error fails the caller's assertion
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
-@pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="needs PostgreSQL for real concurrent transactions (set DATABASE_URL)",
-)
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_agree_and_disagree_store_one_reaction_and_no_error():
-    """The issue's numbers: concurrently, like and dislike were both stored 7 times in 20."""
-    from django.core.cache import cache
-
-    tree = build_tree(poll=False)
-    author, citizen = UserFactory(), UserFactory()
-    comment = CommentFactory(page=tree["consultation"]["it"], user=author)
-    for _round in range(20):
-        errors = run_together(
-            lambda: react(comment=comment, user=citizen, reaction="like"),
-            lambda: react(comment=comment, user=citizen, reaction="dislike"),
-        )
-        assert errors == []
-        assert CommentReaction.objects.filter(comment=comment, user=citizen).count() == 1
-        CommentReaction.objects.all().delete()
-        cache.clear()  # the reaction rate limit
-    for _round in range(5):
-        errors = run_together(*[lambda: report(comment=comment, user=citizen, reason="spam")] * 2)
-        assert errors == []
-        assert CommentReport.objects.filter(comment=comment, user=citizen).count() == 1
-        CommentReport.objects.all().delete()
-        cache.clear()
 
 
 def test_one_open_report_per_citizen_and_comment(citizen, marco, parco):
