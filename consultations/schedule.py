@@ -63,10 +63,6 @@ class PhaseWindowMixin(models.Model):
     def has_closed(self):
         return timezone.now() >= self.closes_at
 
-    @property
-    def has_window(self):
-        return True
-
 
 class PhaseWindowFormMixin:
     """For the admin form of a :class:`PhaseWindowMixin` page: choose the phase, refuse dates outside it."""
