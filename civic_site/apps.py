@@ -10,4 +10,6 @@ class CivicSiteConfig(AppConfig):
     verbose_name = _("Torino Partecipa")
 
     def ready(self):
-        from . import checks  # noqa: F401 - registers the checks
+        from . import checks, pagecache  # noqa: F401 - importing checks registers them
+
+        pagecache.connect()

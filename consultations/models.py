@@ -24,6 +24,7 @@ from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField
 from wagtailgeowidget.helpers import geosgeometry_str_to_struct
 
+from civic_site.pages import SitePageMixin, public
 from home.models import IMAGE_ALT_HELP, IMAGE_HELP
 
 from .blocks import ConsultationStreamBlock
@@ -116,7 +117,7 @@ class ConsultationFilterForm(forms.Form):
         return {name: value for name, value in self.cleaned_data.items() if value}
 
 
-class ConsultationIndexPage(Page):
+class ConsultationIndexPage(SitePageMixin, Page):
     """“Partecipa”: lists the city's participatory processes, open ones first, filterable by status and topic."""
 
     intro = models.TextField(_("introduction"), max_length=500, blank=True)
@@ -134,7 +135,7 @@ class ConsultationIndexPage(Page):
 
     def get_consultations(self):
         """This index's live, public processes (in this page's language: they are its children)."""
-        return ConsultationPage.objects.child_of(self).live().public()
+        return public(ConsultationPage.objects.child_of(self).live())
 
     def get_topics(self, consultations=None):
         """The tags used by this index's processes, by name (one query)."""
@@ -233,7 +234,7 @@ class ConsultationPageForm(ProcessScheduleFormMixin, WagtailAdminPageForm):
     """The process's form: its phases are the calendar its participation pages keep to."""
 
 
-class ConsultationPage(Page):
+class ConsultationPage(SitePageMixin, Page):
     """One participatory process (Parco Dora, AxTO, neighbourhood reports): its participation pages sit below it."""
 
     summary = models.TextField(
@@ -322,11 +323,20 @@ class ConsultationPage(Page):
 
     # --- status: from the phases' dates, in Europe/Rome time (TIME_ZONE)
 
+    @property
+    def phase_list(self):
+        """The phases in the editors' order, loaded once per page object (the page, its status and its
+        comment thread all read them)."""
+        phases = self.__dict__.get("_phase_list")
+        if phases is None:
+            phases = self.__dict__["_phase_list"] = list(self.phases.all())
+        return phases
+
     def get_phase_summary(self, today=None):
         """Status and participation window; uses the listing's annotations when present (no query)."""
         if today is None and "computed_status" in self.__dict__:
             return PhaseSummary(self.computed_status, self.window_start, self.window_end)
-        return summarise_phases(list(self.phases.all()), today or timezone.localdate())
+        return summarise_phases(self.phase_list, today or timezone.localdate())
 
     @property
     def phase_summary(self):
@@ -367,7 +377,7 @@ class ConsultationPage(Page):
     def get_current_phase(self, today=None):
         """The first phase (in the editors' order) whose [start, end] contains ``today``, else None."""
         today = today or timezone.localdate()
-        return next((phase for phase in self.phases.all() if phase.contains(today)), None)
+        return next((phase for phase in self.phase_list if phase.contains(today)), None)
 
     @property
     def current_phase(self):
@@ -381,15 +391,15 @@ class ConsultationPage(Page):
 
     def get_participation_pages(self):
         """Child participation pages (polls, maps…), found through the tree: no participation import here."""
-        return self.get_children().live().public().specific()
+        return public(self.get_children().live()).specific()
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         today = timezone.localdate()
-        phases = list(self.phases.all())
+        phases = self.phase_list
         summary = summarise_phases(phases, today)
         current = next((phase for phase in phases if phase.contains(today)), None)
-        parent = self.get_parent()
+        parent = self.ancestor_list[-1].specific_deferred if self.ancestor_list else None
         participation_pages = list(self.get_participation_pages())
         context.update(
             status=summary.status,

@@ -146,3 +146,19 @@ class ProcessScheduleFormMixin:
                 )
                 valid = False
         return valid
+
+
+def next_window_change(now):
+    """The next opening or closing of any live participation page's window (polls, later maps and
+    budgets...), or None: the page cache lets no stored page outlive it (civic_site/pagecache.py)."""
+    from django.apps import apps
+    from django.db.models import Min, Q
+
+    moments = []
+    for model in apps.get_models():
+        if issubclass(model, PhaseWindowMixin):
+            found = model.objects.filter(live=True).aggregate(
+                opens=Min("opens_at", filter=Q(opens_at__gt=now)), closes=Min("closes_at", filter=Q(closes_at__gt=now))
+            )
+            moments += [moment for moment in found.values() if moment is not None]
+    return min(moments, default=None)

@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class HomeConfig(AppConfig):
     name = "home"
     verbose_name = _("Home and standard pages")
-
-    def ready(self):
-        from . import chrome
-
-        chrome.connect()

@@ -2,34 +2,22 @@
 
 It is the same for every page of a site in one language, so it is built once per (site, language)
 and kept in the shared cache until something it shows changes: a page published, unpublished,
-moved or deleted, the footer links setting or a site saved. Invalidation bumps one version number
-that every key includes, so all servers see the change at once (Redis) and nothing stale is read.
+moved, saved or deleted, the footer links setting or a site saved. Every key includes the version of
+the page cache's ``content`` tag (civic_site/pagecache.py), which those changes bump, so all servers
+see the change at once (Redis) and nothing stale is read.
 """
 
-import uuid
-
 from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
 from django.utils.translation import get_language
-from wagtail.models import Page, Site
-from wagtail.signals import page_published, page_unpublished, post_page_move
+from wagtail.models import Site
 
-VERSION_KEY = "chrome:version"
+from civic_site import pagecache
+
 TIMEOUT = 24 * 60 * 60
 
 
 def _version():
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = uuid.uuid4().hex
-        cache.add(VERSION_KEY, version, None)
-        version = cache.get(VERSION_KEY, version)
-    return version
-
-
-def invalidate(**kwargs):
-    """Forget every cached chrome (all sites, all languages)."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    return pagecache.versions([pagecache.CONTENT])[pagecache.CONTENT]
 
 
 def _link(page, request):
@@ -72,20 +60,3 @@ def chrome(request):
         cache.set(key, data, TIMEOUT)
     request._site_chrome = data
     return data
-
-
-def connect():
-    """Wire invalidation to what changes the chrome (called from the app's ready())."""
-    from home.models import SiteLinks
-
-    for signal in (page_published, page_unpublished, post_page_move):
-        signal.connect(invalidate, dispatch_uid=f"chrome-{signal!r}")
-    post_delete.connect(_on_page_or_site, dispatch_uid="chrome-delete")
-    post_save.connect(_on_page_or_site, dispatch_uid="chrome-save")
-    post_save.connect(invalidate, sender=SiteLinks, dispatch_uid="chrome-sitelinks")
-
-
-def _on_page_or_site(sender, instance, **kwargs):
-    # Any page saved (titles, slugs, menu flags, live status) or deleted, any site changed.
-    if isinstance(instance, Page | Site):
-        invalidate()

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import prefetch_related_objects
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -8,6 +9,8 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from civic_site.pages import SitePageMixin, public
+
 from .blocks import BaseStreamBlock
 
 IMAGE_HELP = _("At least 1600×900 pixels; it is cropped to 16:9.")
@@ -16,7 +19,7 @@ IMAGE_ALT_HELP = _(
 )
 
 
-class HomePage(Page):
+class HomePage(SitePageMixin, Page):
     """The front page of one language (/it/, /en/): what the site is and where to take part."""
 
     hero_title = models.CharField(_("hero title"), max_length=120, blank=True)
@@ -56,7 +59,10 @@ class HomePage(Page):
     def get_featured_pages(self):
         """The featured pages in this page's language, in the editor's order, in one query."""
         keys = [item.page.translation_key for item in self.featured_pages.select_related("page")]
-        pages = Page.objects.live().public().filter(translation_key__in=keys, locale_id=self.locale_id).specific()
+        pages = list(public(Page.objects.live()).filter(translation_key__in=keys, locale_id=self.locale_id).specific())
+        # Their images and renditions in two queries, not two per card.
+        with_image = [page for page in pages if hasattr(page, "image_id")]
+        prefetch_related_objects(with_image, "image__renditions")
         by_key = {page.translation_key: page for page in pages}
         return [by_key[key] for key in keys if key in by_key]
 
@@ -73,7 +79,7 @@ class HomePageFeaturedPage(Orderable):
         verbose_name = _("featured page")
 
 
-class StandardPage(Page):
+class StandardPage(SitePageMixin, Page):
     """Plain content pages: privacy notice, legal notes and terms, accessibility statement."""
 
     intro = models.TextField(_("introduction"), max_length=500, blank=True)

@@ -14,3 +14,7 @@ class ParticipationConfig(AppConfig):
         from django_comments_xtd.models import publish_or_unpublish_on_pre_save
 
         pre_save.disconnect(publish_or_unpublish_on_pre_save, sender="participation.ParticipationComment")
+
+        from .core import invalidation
+
+        invalidation.connect()

@@ -19,11 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.models import Page
 
-from consultations.models import ConsultationPage
+from consultations.models import ConsultationPage, Status
 
 from .core import ratelimit
 from .core.errors import Rejected
 from .core.groups import ensure_group, group_key
+from .core.invalidation import group_changed
 from .models import CommentReaction, CommentReport, CommentThread, ParticipationComment, TranslationGroup
 
 LIKE, DISLIKE = CommentReaction.LIKE, CommentReaction.DISLIKE
@@ -39,21 +40,44 @@ class ReactionRejected(Rejected):
 
 
 def has_verified_email(user):
-    return user.is_authenticated and EmailAddress.objects.filter(user=user, verified=True).exists()
+    """Whether ``user`` has confirmed an email address. A yes is remembered on the user object (one
+    request's ``request.user``): the vote form and the comment thread both ask."""
+    if not user.is_authenticated:
+        return False
+    if getattr(user, "_has_verified_email", False):
+        return True
+    verified = EmailAddress.objects.filter(user=user, verified=True).exists()
+    if verified:
+        user._has_verified_email = True
+    return verified
 
 
 def thread_state(page):
-    """(is_open, state) for the thread of `page` (any translation)."""
-    state = (
-        CommentThread.objects.filter(group=group_key(page)).values_list("state", flat=True).first()
-        or CommentThread.AUTO
-    )
-    consultation = ConsultationPage.objects.ancestor_of(page, inclusive=True).last()
-    if consultation is None:  # threads belong to participatory processes and the pages under them
-        return False, state
+    """(is_open, state) for the thread of `page` (any translation): one query.
+
+    By default a thread is open while its participatory process (the page itself, or the nearest
+    process above it) is open; editors may open or close it by hand.
+    """
+    set_by_hand = CommentThread.objects.filter(group=group_key(page)).values_list("state", flat=True)
+    if isinstance(page, ConsultationPage):  # its phases are loaded once per page object anyway
+        state = set_by_hand.first() or CommentThread.AUTO
+        process_open = page.is_open
+    else:
+        row = (
+            ConsultationPage.objects.ancestor_of(page, inclusive=True)
+            .with_status()
+            .annotate(thread_state=Subquery(set_by_hand[:1]))
+            .order_by("path")
+            .values_list("computed_status", "thread_state")
+            .last()
+        )
+        if row is None:  # threads belong to participatory processes and the pages under them
+            return False, set_by_hand.first() or CommentThread.AUTO
+        state = row[1] or CommentThread.AUTO
+        process_open = row[0] == Status.OPEN
     if state == CommentThread.OPEN:
         return True, state
-    return (state == CommentThread.AUTO and consultation.is_open), state
+    return (state == CommentThread.AUTO and process_open), state
 
 
 def post_comment(*, page, user, text, parent_id=None, ip_address=None, notify=True):
@@ -101,6 +125,7 @@ def post_comment(*, page, user, text, parent_id=None, ip_address=None, notify=Tr
             parent_id=parent.pk if parent else 0,
         )
         comment.save()
+        group_changed(group.pk)
         if parent is not None and notify:
             transaction.on_commit(lambda: notify_reply(parent, comment))
     return comment
@@ -197,6 +222,7 @@ def react(*, comment, user, reaction, ip_address=None):
     check_can_react(comment, user)
     check_rate("reaction", user, ip_address)
     with transaction.atomic():
+        group_changed(comment.group_id)  # the counts beside the comment (bumped again after the commit)
         # One citizen's clicks at once (a double click, two tabs) apply one after the other: otherwise one
         # could take back the reaction another was storing.
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()
@@ -283,7 +309,17 @@ def thread_tree(page, user=None, page_number=1):
     Returns (nodes, visible comment count, paginator page of threads).
     """
     key = group_key(page)
+    visible = Q(is_public=True, is_removed=False)
+    visible_reply = ParticipationComment.objects.filter(
+        thread_id=OuterRef("thread_id"), level__gt=0, is_public=True, is_removed=False
+    )
+    # Both counts in one query: visible comments, and threads showing something (as visible_threads()).
+    counts = ParticipationComment.objects.filter(group=key).aggregate(
+        comments=Count("pk", filter=visible),
+        threads=Count("pk", filter=Q(level=0) & (visible | Q(Exists(visible_reply)))),
+    )
     threads = Paginator(visible_threads(key).values_list("thread_id", flat=True), settings.COMMENTS_THREADS_PER_PAGE)
+    threads.__dict__["count"] = counts["threads"]  # Paginator.count is a cached property: no COUNT query
     threads_page = threads.get_page(page_number)
     thread_ids = list(threads_page.object_list)
     comments = (
@@ -308,6 +344,4 @@ def thread_tree(page, user=None, page_number=1):
             roots.append(node)
         else:
             nodes[comment.parent_id].children.append(node)
-    visible = [root for root in roots if root.prune()]
-    count = ParticipationComment.objects.filter(group=key, is_public=True, is_removed=False).count()
-    return visible, count, threads_page
+    return [root for root in roots if root.prune()], counts["comments"], threads_page

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import timezone, translation
@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from .comments import has_verified_email
 from .core import ratelimit
 from .core.errors import Rejected
+from .core.invalidation import group_changed
 from .models import PollPage, PollVote, PollVoteChoice
 
 
@@ -76,6 +77,9 @@ def cast_vote(*, poll, user, option_ids, ip_address=None):
             vote.language = language
             vote.save(update_fields=["language", "updated_at"])
         PollVoteChoice.objects.bulk_create([PollVoteChoice(vote=vote, option_key=key) for key in keys])
+        if rules.results_visibility == PollPage.RESULTS_ALWAYS:
+            # Anonymous visitors see the tally only then (votes close when results open to all).
+            group_changed(group.pk)
     return vote
 
 
@@ -85,20 +89,23 @@ def results_visible(poll, has_voted):
     return poll.results_visibility == PollPage.RESULTS_AFTER_VOTE and has_voted
 
 
-def tally(poll):
-    """[(displayed option, count, percent of voters)] and the number of voters, in two queries."""
+def tally(poll, options=None):
+    """[(displayed option, count, percent of voters)] and the number of voters, in one query.
+
+    ``options``: the poll's options when the caller has loaded them already (else one more query).
+    """
+    options = list(poll.options.all()) if options is None else options
     if poll.pk is None:  # previewing a poll that was never saved
-        return [{"option": option, "count": 0, "percent": 0} for option in poll.options.all()], 0
-    counts = dict(
-        PollVoteChoice.objects.filter(vote__group=poll.group_key)
-        .values_list("option_key")
-        .annotate(n=Count("id"))
-        .values_list("option_key", "n")
-    )
-    voters = PollVote.objects.filter(group=poll.group_key).count()
+        return [{"option": option, "count": 0, "percent": 0} for option in options], 0
+    per_option = {
+        f"option_{index}": Count("choices", filter=Q(choices__option_key=option.translation_key))
+        for index, option in enumerate(options)
+    }
+    counts = PollVote.objects.filter(group=poll.group_key).aggregate(voters=Count("pk", distinct=True), **per_option)
+    voters = counts["voters"]
     rows = []
-    for option in poll.options.all():
-        count = counts.get(option.translation_key, 0)
+    for index, option in enumerate(options):
+        count = counts[f"option_{index}"]
         rows.append({"option": option, "count": count, "percent": round(100 * count / voters, 1) if voters else 0})
     return rows, voters
 
@@ -130,7 +137,7 @@ def poll_context(poll, request, form_errors=None, submitted=None):
         "show_results": results_visible(rules, has_voted),
     }
     if context["show_results"]:
-        context["results"], context["voters"] = tally(poll)
+        context["results"], context["voters"] = tally(poll, options)
     return context
 
 

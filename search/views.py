@@ -9,6 +9,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from wagtail.models import Locale, Page
 
+from civic_site import pagecache
+from civic_site.pages import public
+
 MAX_QUERY_LENGTH = 200
 RESULTS_PER_PAGE = 10
 
@@ -23,6 +26,7 @@ def clean_query(raw):
 
 def search(request):
     """Site search over live, public pages in the visitor's language. Never a 500 on odd input."""
+    pagecache.cacheable(request)  # results are live, public pages: the same for every anonymous visitor
     query = clean_query(request.GET.get("q", ""))
     error = None
     results = Page.objects.none()
@@ -30,7 +34,7 @@ def search(request):
     page_obj = paginator.get_page(1)
     if query:
         locale = Locale.objects.filter(language_code=get_language()).first()
-        results = Page.objects.live().public().filter(locale=locale).specific().search(query)
+        results = public(Page.objects.live()).filter(locale=locale).specific().search(query)
         try:
             # The backend runs the query here (count, then the page's slice). A savepoint keeps the
             # request's transaction usable if the database refuses the query.

@@ -8,6 +8,16 @@ from django.core.management import call_command
 from django.db import transaction
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: stored pages, the site chrome and rate-limit counters of
+    one test (whose database changes are rolled back) never show in another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 def seed():
     call_command("seed_demo", stdout=StringIO())
 

@@ -11,6 +11,30 @@ from home.chrome import chrome
 register = template.Library()
 
 
+def live_translations(page):
+    """The page's live translations, itself included, with their locales: one query per page object
+    (the hreflang alternates and the language switcher both need them)."""
+    translations = page.__dict__.get("_live_translations")
+    if translations is None:
+        translations = list(page.get_translations(inclusive=True).live().select_related("locale"))
+        page.__dict__["_live_translations"] = translations
+    return translations
+
+
+@register.simple_tag
+def alternates(page):
+    """The other languages' live versions of ``page``, for ``<link rel="alternate" hreflang>``."""
+    return [translation for translation in live_translations(page) if translation.pk != page.pk]
+
+
+@register.simple_tag(takes_context=True)
+def can_access_admin(context):
+    """Whether the signed-in user may open the Wagtail admin."""
+    user = context["request"].user
+    # has_perm() loads the user's permissions once per request (Wagtail's userbar asks again: no query).
+    return user.is_authenticated and user.has_perm("wagtailadmin.access_admin")
+
+
 @register.inclusion_tag("includes/language_switcher.html", takes_context=True)
 def language_switcher(context):
     """Links to this same page in every language: the page's translation, else that language's home."""
@@ -20,9 +44,7 @@ def language_switcher(context):
     targets = {}
     if page is not None:
         homes = chrome(request)["homes"]
-        translations = {
-            p.locale.language_code: p for p in page.get_translations(inclusive=True).live().select_related("locale")
-        }
+        translations = {p.locale.language_code: p for p in live_translations(page)}
         for code, _name in settings.LANGUAGES:
             target = translations.get(code)
             targets[code] = target.get_url(request) if target else homes.get(code, f"/{code}/")

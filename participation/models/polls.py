@@ -10,6 +10,7 @@ from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField
 
+from civic_site.pages import SitePageMixin
 from consultations.schedule import PhaseWindowFormMixin, PhaseWindowMixin
 from participation.core.groups import ParticipationPageMixin
 from participation.core.models import TranslationGroup
@@ -45,7 +46,7 @@ class PollPageForm(PhaseWindowFormMixin, WagtailAdminPageForm):
         return cleaned
 
 
-class PollPage(ParticipationPageMixin, PhaseWindowMixin, RoutablePageMixin, Page):
+class PollPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, RoutablePageMixin, Page):
     """Citizens choose among options the city proposes (e.g. Parco Dora layouts), one vote each."""
 
     RESULTS_ALWAYS, RESULTS_AFTER_VOTE, RESULTS_AFTER_CLOSE = "always", "after_vote", "after_close"

@@ -1,0 +1,65 @@
+"""Permissions from the shared cache: a logged-in page costs no permission queries.
+
+Django loads a user's permissions with two queries on every request that asks (the header's admin
+link, Wagtail's userbar), although they change only when an administrator edits users, groups or
+permissions. They are kept in the cache per user under one version, which any such change bumps
+(signals wired in :func:`connect`), so every server sees a revoked permission at the next request.
+"""
+
+import uuid
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+VERSION_KEY = "perms:version"
+TIMEOUT = 60 * 60
+# A user's own fields that change what they may do.
+USER_FIELDS = {"is_active", "is_superuser", "is_staff"}
+
+
+def _version():
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def permissions_changed(**kwargs):
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+
+
+class CachedPermissionsBackend(ModelBackend):
+    """Django's ModelBackend with ``get_all_permissions`` kept in the cache (the other backends that
+    derive from ModelBackend, allauth's, reuse the set through the user object's ``_perm_cache``)."""
+
+    def get_all_permissions(self, user_obj, obj=None):
+        if obj is not None or not user_obj.is_active or user_obj.is_anonymous:
+            return super().get_all_permissions(user_obj, obj)
+        if not hasattr(user_obj, "_perm_cache"):
+            key = f"perms:{_version()}:{user_obj.pk}"
+            permissions = cache.get(key)
+            if permissions is None:
+                permissions = super().get_all_permissions(user_obj)
+                cache.set(key, permissions, TIMEOUT)
+            user_obj._perm_cache = permissions
+        return user_obj._perm_cache
+
+
+def _user_saved(sender, instance, update_fields=None, **kwargs):
+    if update_fields is None or USER_FIELDS & set(update_fields):
+        permissions_changed()
+
+
+def connect():
+    User = get_user_model()
+    for relation in (User.groups.through, User.user_permissions.through, Group.permissions.through):
+        m2m_changed.connect(permissions_changed, sender=relation, dispatch_uid=f"perms-{relation.__name__}")
+    for model in (Group, Permission):
+        post_save.connect(permissions_changed, sender=model, dispatch_uid=f"perms-save-{model.__name__}")
+        post_delete.connect(permissions_changed, sender=model, dispatch_uid=f"perms-delete-{model.__name__}")
+    post_save.connect(_user_saved, sender=User, dispatch_uid="perms-user-save")
+    post_delete.connect(permissions_changed, sender=User, dispatch_uid="perms-user-delete")

@@ -1,0 +1,45 @@
+"""What every page type of the site shares: no queries for view restrictions while the site has none.
+
+Wagtail checks each page's and its ancestors' view restrictions on every request (two queries),
+and ``.public()`` loads every restriction for each listing (one more), although a participation site
+rarely has any private page. Whether any exists is kept in the cache under the page cache's
+``content`` version, which adding or removing a restriction bumps (civic_site/pagecache.py).
+"""
+
+from django.core.cache import cache
+from wagtail.models import PageViewRestriction
+
+from . import pagecache
+
+
+def view_restrictions_exist():
+    version = pagecache.versions([pagecache.CONTENT])[pagecache.CONTENT]
+    key = f"{pagecache.KEY_PREFIX}:restrictions:{version}"
+    exist = cache.get(key)
+    if exist is None:
+        exist = PageViewRestriction.objects.exists()
+        cache.set(key, exist, 24 * 60 * 60)
+    return exist
+
+
+def public(queryset):
+    """``queryset.public()``, skipped (no query) while no page has a view restriction."""
+    return queryset.public() if view_restrictions_exist() else queryset
+
+
+class SitePageMixin:
+    """For every page type: Wagtail's view restriction check costs nothing while there are none, and
+    the ancestors (breadcrumbs, the link up) are loaded once per page object."""
+
+    @property
+    def ancestor_list(self):
+        """The page's ancestors from the tree's root down, in one query per page object."""
+        ancestors = self.__dict__.get("_ancestor_list")
+        if ancestors is None:
+            ancestors = self.__dict__["_ancestor_list"] = list(self.get_ancestors())
+        return ancestors
+
+    def get_view_restrictions(self):
+        if not view_restrictions_exist():
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()

@@ -1,0 +1,72 @@
+"""Query budgets: every public page type renders in at most 15 SQL queries, for an anonymous visitor
+(uncached: the page cache switched off) and for a logged-in citizen, and the count does not grow with
+the number of comments, replies, reactions or votes. Time is measured by `make bench`, never here."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from participation.comments import react
+from participation.models import CommentReaction, PollPage
+from participation.polls import cast_vote
+from tests.factories import CommentFactory, StandardPageFactory, UserFactory
+
+BUDGET = 15
+
+PAGES = {
+    "home": lambda tree: tree["home"]["it"].url,
+    "index": lambda tree: tree["index"]["it"].url,
+    "consultation": lambda tree: tree["consultation"]["it"].url,
+    "poll": lambda tree: tree["poll"]["en"].url,
+    "standard": lambda tree: tree["standard"].url,
+    "search": lambda tree: "/it/search/?q=parco",
+}
+
+
+@pytest.fixture
+def pages(tree):
+    tree = dict(tree)
+    tree["standard"] = StandardPageFactory(parent=tree["home"]["it"], title="Privacy", slug="privacy")
+    PollPage.objects.filter(translation_key=tree["poll"]["it"].translation_key).update(results_visibility="always")
+    return tree
+
+
+@pytest.fixture(autouse=True)
+def uncached(settings):
+    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": False}
+
+
+def count(client, url):
+    client.get(url)  # warm: the site chrome, the route and Wagtail's per-process caches
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return [query["sql"][:160] for query in queries.captured_queries]
+
+
+def participate(tree, how_many):
+    """``how_many`` more citizens, each commenting on the process and the poll, replying, agreeing and voting."""
+    poll = PollPage.objects.get(pk=tree["poll"]["it"].pk)
+    options = list(poll.options.all())
+    for n in range(how_many):
+        author, replier = UserFactory(), UserFactory()
+        comment = CommentFactory(page=tree["consultation"]["it"], user=author, text=f"Idea {n}")
+        CommentFactory(page=tree["poll"]["it"], user=author, text=f"Sul sondaggio {n}")
+        CommentFactory(page=tree["consultation"]["en"], user=replier, parent=comment, text="Reply")
+        react(comment=comment, user=replier, reaction=CommentReaction.LIKE)
+        cast_vote(poll=poll, user=author, option_ids=[options[n % len(options)].pk])
+
+
+@pytest.mark.parametrize("kind", list(PAGES))
+def test_every_page_type_keeps_to_the_budget_however_much_participation(pages, kind, citizen):
+    visitor, signed_in = Client(), Client()
+    signed_in.force_login(citizen)
+    url = PAGES[kind](pages)
+    participate(pages, 1)
+    few = {"anonymous": count(visitor, url), "citizen": count(signed_in, url)}
+    participate(pages, 6)
+    many = {"anonymous": count(visitor, url), "citizen": count(signed_in, url)}
+    for who, queries in many.items():
+        assert len(queries) <= BUDGET, f"{kind}, {who}: {len(queries)} queries\n" + "\n".join(queries)
+        assert len(queries) == len(few[who]), f"{kind}, {who}: {len(few[who])} queries, then {len(queries)}"
