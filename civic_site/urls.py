@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
@@ -11,6 +11,7 @@ from accounts import views as account_views
 from search import views as search_views
 
 from .views import healthz, root_redirect
+from .views import media as media_view
 
 # allauth's rate limits (sign-up, login, password reset) answer through this: 429 with Retry-After.
 handler429 = "civic_site.ratelimit.too_many_requests"
@@ -35,6 +36,9 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+else:
+    # Uploaded files on a single box (SERVE_MEDIA; see civic_site.views.media): a 404 when it is off.
+    urlpatterns.append(re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", media_view, name="media"))
 
 urlpatterns += i18n_patterns(
     path("search/", search_views.search, name="search"),

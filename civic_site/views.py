@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.utils.cache import patch_cache_control
 from django.utils.translation import get_supported_language_variant
 from django.views.decorators.cache import never_cache
+from django.views.static import serve
 
 
 @never_cache
@@ -25,3 +27,19 @@ def root_redirect(request):
     except LookupError:
         language = settings.LANGUAGE_CODE
     return HttpResponseRedirect(f"/{language}/")
+
+
+def media(request, path):
+    """Uploaded files (image renditions, originals) on a single-box deployment (``SERVE_MEDIA``).
+
+    Several servers, or a front server in place, serve ``MEDIA_ROOT`` themselves (README, Production)
+    and leave this off: then it is a 404. Django's ``serve`` refuses paths outside ``MEDIA_ROOT``
+    and answers ``If-Modified-Since`` with 304. Renditions never change under one name, but an
+    original may be replaced: a day in browsers' caches.
+    """
+    if not getattr(settings, "SERVE_MEDIA", False):
+        raise Http404
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    patch_cache_control(response, public=True, max_age=24 * 60 * 60)
+    response.headers.setdefault("Content-Security-Policy", "default-src 'none'; sandbox")
+    return response

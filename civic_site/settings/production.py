@@ -38,5 +38,8 @@ ALLOW_DEMO_CONTENT = False
 # Several app servers or workers need PostgreSQL and Redis (REDIS_URL): the system checks in
 # civic_site/checks.py refuse SQLite and a per-process cache unless SINGLE_SERVER=true.
 SINGLE_SERVER = os.environ.get("SINGLE_SERVER", "").strip().lower() == "true"
+# Uploaded files (MEDIA_ROOT): gunicorn serves them itself on a single box; with several servers a
+# front server or object storage does (README, Production), and SERVE_MEDIA=false leaves them to it.
+SERVE_MEDIA = os.environ.get("SERVE_MEDIA", "true" if SINGLE_SERVER else "false").strip().lower() == "true"
 
 LOGGING["root"]["level"] = os.environ.get("LOG_LEVEL", "INFO")  # noqa: F405

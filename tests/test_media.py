@@ -1,0 +1,42 @@
+"""Uploaded files on a single box: gunicorn has no whitenoise for MEDIA_ROOT, so Django serves it when
+SERVE_MEDIA is on (production's default with SINGLE_SERVER=true) and answers 404 when it is off."""
+
+import pytest
+
+from tests.test_settings import PRODUCTION_ENV, run_manage
+
+
+@pytest.fixture
+def upload(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "parco.fill-800x450.webp").write_bytes(b"RIFF....WEBPVP8 ")
+    (tmp_path.parent / "secret.txt").write_text("not media")
+    return "/media/images/parco.fill-800x450.webp"
+
+
+def test_media_are_served_with_cache_headers_when_serve_media_is_on(client, settings, upload):
+    settings.SERVE_MEDIA = True
+    response = client.get(upload)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/webp"
+    assert "max-age=86400" in response["Cache-Control"] and "public" in response["Cache-Control"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    # A file someone managed to upload as HTML or SVG could not run scripts on our origin.
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert client.get("/media/images/missing.webp").status_code == 404
+    assert client.get("/media/../secret.txt").status_code == 404
+    assert client.get("/media/images/..%2F..%2Fsecret.txt").status_code == 404
+
+
+def test_media_are_a_404_when_a_front_server_serves_them(client, settings, upload):
+    settings.SERVE_MEDIA = False
+    assert client.get(upload).status_code == 404
+
+
+@pytest.mark.parametrize(("single_server", "expected"), [("true", "True"), ("false", "False")])
+def test_production_serves_media_itself_only_on_a_single_box(single_server, expected):
+    code = "from django.conf import settings; print(settings.SERVE_MEDIA)"
+    result = run_manage("shell", "-c", code, env={**PRODUCTION_ENV, "SINGLE_SERVER": single_server})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
