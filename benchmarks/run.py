@@ -63,6 +63,7 @@ def parse_args(argv=None):
     parser.add_argument("--load-generator", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--no-load", action="store_true", help="count queries only: no gunicorn, no load")
     parser.add_argument("--lighthouse", action="store_true", help="also run Lighthouse (mobile) on every page")
+    parser.add_argument("--lighthouse-timeout", type=int, default=300, help="seconds per Lighthouse run")
     parser.add_argument("--json", default=str(BENCH_DIR / "results" / "latest.json"), help="where to write JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temp directory (and a PostgreSQL database)")
     args = parser.parse_args(argv)
@@ -305,7 +306,7 @@ def lighthouse_binary():
     return binary
 
 
-def run_lighthouse(binary, url, output):
+def run_lighthouse(binary, url, output, timeout=300):
     env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
     command = [
         str(binary),
@@ -316,7 +317,10 @@ def run_lighthouse(binary, url, output):
         f"--chrome-flags={CHROME_FLAGS}",
         "--quiet",
     ]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)  # noqa: S603
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)  # noqa: S603
+    except subprocess.TimeoutExpired:
+        return {"error": f"Lighthouse took longer than {timeout} s (--lighthouse-timeout)"}
     if done.returncode != 0 or not Path(output).exists():
         return {"error": (done.stderr or done.stdout).strip()[-500:]}
     report = json.loads(Path(output).read_text())
@@ -524,7 +528,10 @@ def main(argv=None):
                 binary = lighthouse_binary()
                 for page in pages:
                     step(f"  lighthouse: {page.name}")
-                    lighthouse[page.name] = run_lighthouse(binary, base + page.url, tmp / f"lighthouse-{id(page)}.json")
+                    output = tmp / f"lighthouse-{len(lighthouse)}.json"
+                    lighthouse[page.name] = run_lighthouse(binary, base + page.url, output, args.lighthouse_timeout)
+                    if "error" in lighthouse[page.name]:
+                        step(f"    {lighthouse[page.name]['error']}")
         meta = {
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
             "seconds": round(time.time() - started),
