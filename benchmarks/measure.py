@@ -68,6 +68,7 @@ def run_wrk(url, *, duration, connections, threads=2, headers=None):
     done = subprocess.run([*command, url], capture_output=True, text=True, timeout=duration + 120, check=True)  # noqa: S603
     result = parse_wrk(done.stdout)
     result["generator"] = "wrk"
+    result["abandoned"] = connections  # wrk stops with one request sent and unanswered on every connection
     return result
 
 
@@ -119,6 +120,7 @@ def run_threads(url, *, duration, connections, headers=None):
     latencies.sort()
     return {
         "generator": "python",
+        "abandoned": 0,  # each thread waits for its last answer
         "requests": len(latencies),
         "duration_s": elapsed,
         "rps": len(latencies) / elapsed,
