@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TEST_SETTINGS := civic_site.settings.test
 
-.PHONY: run test install lint check migrate seed messages bench clean
+.PHONY: run test install lint check migrate seed messages bench bench-tools clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,9 +38,16 @@ check: install
 test: lint check
 	$(BIN)/python -m pytest
 
-# Page time and query count as comments and votes grow (not part of make test).
+# The benchmark (not part of make test): every public page as a fraction of a bare Django view, under
+# load on gunicorn with production settings, plus queries per page; see README "Benchmarks".
+# Options through BENCH_ARGS, e.g. make bench BENCH_ARGS="--small" or BENCH_ARGS="--lighthouse".
+BENCH_ARGS ?=
 bench: install
-	$(BIN)/python benchmarks/pages.py
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+# Lighthouse for `--lighthouse`, at the version pinned in benchmarks/package-lock.json (needs npm).
+bench-tools:
+	cd benchmarks && npm ci --ignore-scripts --no-audit --no-fund
 
 # Regenerate translation catalogues (needs GNU gettext; the .po/.mo files are committed).
 messages: install

@@ -1,0 +1,274 @@
+"""What `make bench` loads and measures: one entry per page type, with its data, its pages and its exports.
+
+The run (benchmarks/run.py) seeds the demo, then calls every dataset's ``load`` in order, then measures
+every dataset's ``pages`` and ``exports``. A new page type (idea map, budget, reports...) appends its own
+:class:`Dataset` to ``DATASETS`` here: its bulk loader, its pages (listing or detail, both languages) and,
+when results land, its exports. The run loop never changes.
+
+Loaders add a LARGE dataset quickly: ``bulk_create`` (and, for django-comments-xtd's three-table
+inheritance, one multi-row INSERT per table), never one ``save()`` per row. Sizes are the full-size
+numbers of issue 13, multiplied by ``--scale`` (``--small`` uses 1 %).
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+DETAIL, LISTING = "detail", "listing"  # the logged-in targets differ: ≥ 5 % (detail) and ≥ 2.6 % (listings)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One public URL to measure. ``kind`` says which logged-in target applies."""
+
+    name: str
+    url: str
+    kind: str = DETAIL
+
+
+@dataclass(frozen=True)
+class Export:
+    """An export to measure in-process: ``run()`` returns an iterable of ``bytes`` chunks (what a
+    ``StreamingHttpResponse`` would stream, e.g. ``response.streaming_content``).
+
+    The run records the time to the first chunk, the total time, the bytes, the peak of Python
+    allocations during the export (tracemalloc) and the process's peak resident memory (VmHWM).
+    Target (issue 13): 100,000 rows under 150 MB peak, first byte within a second.
+    """
+
+    name: str
+    run: Callable[[], Iterable[bytes]]
+    rows: int | None = None
+
+
+@dataclass
+class Dataset:
+    """A page type's share of the benchmark.
+
+    ``sizes``: full-size row counts (scaled by ``--scale``); ``prepare(ctx)`` sets what the pages should show
+    (e.g. poll results always visible), before the seed-size query count; ``load(ctx)`` adds the rows and
+    returns what it made (for the JSON); ``pages(ctx)`` lists the URLs to measure; ``exports(ctx)`` the exports to
+    measure (none exist yet: the results issue adds them here, e.g. ``exports=poll_exports``).
+    """
+
+    name: str
+    pages: Callable[["Context"], list[PageSpec]]
+    load: Callable[["Context"], dict] = lambda ctx: {}
+    prepare: Callable[["Context"], None] = lambda ctx: None
+    sizes: dict[str, int] = field(default_factory=dict)
+    exports: Callable[["Context"], list[Export]] = lambda ctx: []
+
+
+class Context:
+    """What loaders share: the scale, the languages measured, and the bulk-made citizens."""
+
+    def __init__(self, scale=1.0, languages=("it", "en")):
+        self.scale = scale
+        self.languages = tuple(languages)
+        self._citizens = []
+
+    def size(self, dataset, name):
+        return max(1, round(dataset.sizes[name] * self.scale))
+
+    def citizens(self, count):
+        """``count`` citizens as (id, public name), created in bulk the first time they are needed.
+
+        Datasets share them (the commenters are also voters, as in life). They have an unusable
+        password and no email address: nobody logs in as them.
+        """
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.hashers import make_password
+
+        User = get_user_model()
+        made = len(self._citizens)
+        if count > made:
+            password = make_password(None)  # unusable; hashing 50,000 real passwords would take minutes
+            new = [
+                User(
+                    username=f"bench-citizen-{n}",
+                    email=f"bench-citizen-{n}@example.org",
+                    password=password,
+                    display_name=f"Cittadina {n}" if n % 2 else f"Cittadino {n}",
+                )
+                for n in range(made, count)
+            ]
+            User.objects.bulk_create(new, batch_size=2000)
+            self._citizens += list(
+                User.objects.filter(username__startswith="bench-citizen-")
+                .order_by("pk")
+                .values_list("pk", "display_name")[made:count]
+            )
+        return self._citizens[:count]
+
+
+def in_language(queryset, language):
+    return queryset.get(locale__language_code=language)
+
+
+def parco_dora(language):
+    from consultations.models import ConsultationPage
+
+    return in_language(ConsultationPage.objects.filter(slug="parco-dora"), language)
+
+
+def demo_poll(language):
+    from participation.models import PollPage
+
+    return in_language(PollPage.objects.all(), language)
+
+
+def insert_own_table(model, objs):
+    """Insert only ``model``'s own table for objects whose parent rows exist already.
+
+    ``bulk_create`` refuses multi-table inheritance (ParticipationComment → XtdComment → Comment); this
+    is what ``Model.save()`` does per parent, with many rows per INSERT.
+    """
+    from django.db import connection
+
+    fields = model._meta.local_concrete_fields
+    batch = connection.ops.bulk_batch_size(fields, objs) or len(objs)
+    for start in range(0, len(objs), batch):
+        model._base_manager._insert(objs[start : start + batch], fields=fields)
+
+
+# --- the site's pages (demo seed only) ---
+
+
+def site_pages(ctx):
+    from django.urls import reverse
+    from django.utils import translation
+
+    from consultations.models import ConsultationIndexPage
+    from home.models import HomePage, StandardPage
+
+    pages = []
+    for language in ctx.languages:
+        with translation.override(language):
+            search = reverse("search") + "?q=parco"
+        pages += [
+            PageSpec(f"home ({language})", in_language(HomePage.objects.all(), language).url, LISTING),
+            PageSpec(f"index ({language})", in_language(ConsultationIndexPage.objects.all(), language).url, LISTING),
+            PageSpec(f"search ({language})", search, LISTING),
+            PageSpec(f"privacy ({language})", in_language(StandardPage.objects.filter(slug="privacy"), language).url),
+        ]
+    return pages
+
+
+# --- a participatory process: Parco Dora and its comment thread ---
+
+
+def load_process(ctx):
+    """10,000 comments on Parco Dora's thread: two replies under every third comment, a quarter in English."""
+    from django.conf import settings
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import transaction
+    from django.utils import timezone
+    from django_comments.models import Comment
+    from django_comments_xtd.models import XtdComment
+
+    from participation.core.groups import ensure_group
+    from participation.models import ParticipationComment, TranslationGroup
+
+    count = ctx.size(PROCESS, "comments")
+    group = ensure_group(parco_dora("it"))
+    content_type = ContentType.objects.get_for_model(TranslationGroup)
+    start = timezone.now() - timedelta(days=30)
+    citizens = ctx.citizens(count)
+    with transaction.atomic():
+        comments = Comment.objects.bulk_create(
+            [
+                Comment(
+                    content_type=content_type,
+                    object_pk=str(group.pk),
+                    site_id=settings.SITE_ID,
+                    user_id=user_id,
+                    user_name=name[:50],
+                    comment=f"Commento {n} sul progetto del parco: più alberi, panchine e percorsi per tutti.",
+                    submit_date=start + timedelta(minutes=n),
+                    is_public=True,
+                )
+                for n, (user_id, name) in enumerate(citizens)
+            ],
+            batch_size=1000,
+        )
+        threads, roots = [], {}
+        for n, comment in enumerate(comments):
+            if n % 3 == 0:
+                root = roots[comment.pk] = XtdComment(comment_ptr_id=comment.pk, thread_id=comment.pk)
+                root.parent_id, root.level, root.order, root.nested_count = comment.pk, 0, 1, 0
+                threads.append(root)
+            else:
+                root = threads[-1]
+                root.nested_count += 1
+                threads.append(
+                    XtdComment(
+                        comment_ptr_id=comment.pk,
+                        thread_id=root.thread_id,
+                        parent_id=root.thread_id,
+                        level=1,
+                        order=1 + root.nested_count,
+                    )
+                )
+        insert_own_table(XtdComment, threads)
+        insert_own_table(
+            ParticipationComment,
+            [
+                ParticipationComment(xtdcomment_ptr_id=comment.pk, group_id=group.pk, language="en" if n % 4 else "it")
+                for n, comment in enumerate(comments)
+            ],
+        )
+    return {"comments": count, "threads": len(roots), "citizens": len(citizens)}
+
+
+def process_pages(ctx):
+    return [PageSpec(f"process ({language})", parco_dora(language).url) for language in ctx.languages]
+
+
+# --- a poll: Parco Dora's layout poll, results always shown ---
+
+
+def show_poll_results(ctx):
+    """Results always visible, so every visitor's page renders the tally."""
+    from participation.models import PollPage
+
+    poll = demo_poll("it")
+    PollPage.objects.filter(translation_key=poll.translation_key).update(results_visibility=PollPage.RESULTS_ALWAYS)
+
+
+def load_poll(ctx):
+    """50,000 votes (one per citizen) on the demo poll, skewed across its options."""
+    from django.db import transaction
+
+    from participation.models import PollVote, PollVoteChoice
+
+    count = ctx.size(POLL, "votes")
+    poll = demo_poll("it")
+    group = poll.ensure_group()
+    options = [option.translation_key for option in poll.options.order_by("sort_order")]
+    weights = [option for index, option in enumerate(options) for _ in range(len(options) - index)]
+    with transaction.atomic():
+        votes = PollVote.objects.bulk_create(
+            [
+                PollVote(group=group, user_id=user_id, language="en" if n % 4 == 0 else "it")
+                for n, (user_id, _name) in enumerate(ctx.citizens(count))
+            ],
+            batch_size=2000,
+        )
+        PollVoteChoice.objects.bulk_create(
+            [PollVoteChoice(vote_id=vote.pk, option_key=weights[n % len(weights)]) for n, vote in enumerate(votes)],
+            batch_size=2000,
+        )
+    return {"votes": count, "options": len(options)}
+
+
+def poll_pages(ctx):
+    return [PageSpec(f"poll ({language})", demo_poll(language).url) for language in ctx.languages]
+
+
+SITE = Dataset("site", pages=site_pages)
+PROCESS = Dataset("process", pages=process_pages, load=load_process, sizes={"comments": 10_000})
+POLL = Dataset("poll", pages=poll_pages, prepare=show_poll_results, load=load_poll, sizes={"votes": 50_000})
+
+# In the order they are loaded and measured. Later page types append theirs (ideas: 10,000 ideas and
+# supports; budgets: 20,000 ballots; reports: 10,000 reports), with their exports.
+DATASETS = [SITE, PROCESS, POLL]
