@@ -1,4 +1,5 @@
-"""The light front end: our Bootstrap Italia build (its version, its components, no inserted styles).
+"""The light front end: what every page loads (two stylesheets, two preloaded fonts, one small deferred
+script, no Leaflet) and our Bootstrap Italia build (its version, its components, no inserted styles).
 
 Lighthouse itself runs in the benchmarks, not here; these tests keep what it measured from slipping back.
 """
@@ -7,12 +8,24 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+import wagtail_factories
+from bs4 import BeautifulSoup
 from django.conf import settings
 from django.contrib.staticfiles import finders
+
+from consultations.models import ConsultationPage
+from home.models import HomePage
+from tests.factories import feature
 
 ROOT = Path(settings.BASE_DIR)
 SITE_SCRIPT = "js/bootstrap-italia-site.min.js"
 BOOTSTRAP_ITALIA_CSS = "vendor/bootstrap-italia/css/bootstrap-italia.min.css"
+
+
+def soup(response):
+    assert response.status_code == 200
+    return BeautifulSoup(response.content.decode(), "html.parser")
 
 
 def static_text(path):
@@ -58,3 +71,42 @@ def test_the_build_inserts_no_style_element():
     assert not re.search(r"createElement\(\s*['\"]style['\"]\s*\)", script)
     assert "vjs-" not in script
     assert settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["style-src"] == ["'self'"]
+
+
+# --- what a page loads ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pages(tree):
+    """The factories' tree with a hero image on the home page and the process, the process featured."""
+    image = wagtail_factories.ImageFactory(title="Parco Dora", file__width=640, file__height=360)
+    HomePage.objects.filter(pk__in=[page.pk for page in tree["home"].values()]).update(image=image, image_alt="")
+    ConsultationPage.objects.filter(pk__in=[page.pk for page in tree["consultation"].values()]).update(image=image)
+    feature(tree["home"], [tree["consultation"]])
+    return tree
+
+
+def test_every_page_loads_two_stylesheets_two_fonts_and_one_deferred_script(client, pages):
+    for kind in ("home", "index", "consultation", "poll"):
+        for code in ("it", "en"):
+            html = soup(client.get(pages[kind][code].url))
+            stylesheets = [link["href"] for link in html.select("link[rel=stylesheet]")]
+            assert [Path(href).name for href in stylesheets] == ["bootstrap-italia.min.css", "site.css"], stylesheets
+            scripts = html.find_all("script")
+            assert [Path(script["src"]).name for script in scripts] == ["bootstrap-italia-site.min.js"]
+            assert scripts[0].has_attr("defer")
+            assert "leaflet" not in str(html.head).lower() + "".join(s["src"] for s in scripts).lower()
+            fonts = html.select("link[rel=preload][as=font]")
+            assert len(fonts) == 2
+            for font in fonts:
+                assert font["type"] == "font/woff2"
+                assert font.has_attr("crossorigin")  # fonts are fetched in CORS mode: without it, twice
+
+
+def test_preloaded_fonts_are_the_ones_site_css_declares(client, pages):
+    """A preload that no @font-face uses is a wasted download (and a console warning)."""
+    css = static_text("css/site.css")
+    for font in soup(client.get(pages["home"]["it"].url)).select("link[rel=preload][as=font]"):
+        path = font["href"].removeprefix(settings.STATIC_URL)
+        assert finders.find(path), path
+        assert f'url("../{path}")' in css, path
