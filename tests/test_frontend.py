@@ -1,5 +1,5 @@
 """The light front end: what every page loads (two stylesheets, two preloaded fonts, one small deferred
-script, no Leaflet) and our Bootstrap Italia build (its version, its components, no inserted styles).
+script, no Leaflet), our Bootstrap Italia build (its version, no inserted styles), and responsive images.
 
 Lighthouse itself runs in the benchmarks, not here; these tests keep what it measured from slipping back.
 """
@@ -110,3 +110,29 @@ def test_preloaded_fonts_are_the_ones_site_css_declares(client, pages):
         path = font["href"].removeprefix(settings.STATIC_URL)
         assert finders.find(path), path
         assert f'url("../{path}")' in css, path
+
+
+def test_the_hero_is_fetched_first_and_the_cards_lazily(client, pages):
+    """WebP renditions in several widths (srcset, sizes) with width and height (no layout shift); the hero,
+    the largest paint, with high priority and never lazy; the cards below it lazily."""
+    html = soup(client.get(pages["home"]["it"].url))
+    hero = html.select_one(".it-hero-wrapper img")
+    assert hero["fetchpriority"] == "high"
+    assert not hero.has_attr("loading")
+    assert hero["src"].endswith(".webp")
+    assert hero["sizes"] == "100vw"
+    assert len(hero["srcset"].split(",")) == 4
+    assert all(candidate.split()[0].endswith(".webp") for candidate in hero["srcset"].split(","))
+    assert int(hero["width"]) * 9 == int(hero["height"]) * 16
+
+    card = html.select_one(".card img")
+    assert card["loading"] == "lazy"
+    assert not card.has_attr("fetchpriority")
+    assert card["width"] and card["height"] and card["sizes"]
+    assert len(card["srcset"].split(",")) == 2
+
+
+def test_the_process_page_hero_too(client, pages):
+    hero = soup(client.get(pages["consultation"]["en"].url)).select_one(".it-hero-wrapper img")
+    assert hero["fetchpriority"] == "high"
+    assert not hero.has_attr("loading")
