@@ -328,23 +328,16 @@ MAP_TILE_ORIGIN = origin_of(GEO_WIDGET_LEAFLET_TILE_LAYER)
 VIDEO_EMBED_ORIGINS = ["https://www.youtube.com", "https://www.youtube-nocookie.com", "https://player.vimeo.com"]
 
 # Content-Security-Policy (django-csp 4; civic_site/middleware.py). The public site runs no inline
-# script or style: every script and stylesheet is a file of ours. Bootstrap Italia's bundle (served
-# unmodified) inserts three fixed <style> elements from its video.js parts on every page: each is
-# allowed by its hash, not by 'unsafe-inline' (tests/test_security_headers.py checks them against the
-# bundle). data: images and the data: font are inside Bootstrap Italia's CSS (icons, video.js's icon font).
+# script or style: every script and stylesheet is a file of ours. Our Bootstrap Italia build
+# (static/js/bootstrap-italia-site.min.js, frontend/README.md) leaves out video.js, whose <style>
+# elements the full bundle inserted, so no style needs a hash (tests/test_frontend.py checks the build
+# inserts none). data: images and the data: font are inside Bootstrap Italia's CSS (icons, video.js's icon font).
 _SELF, _NONE = "'self'", "'none'"
-BOOTSTRAP_ITALIA_STYLE_HASHES = [
-    # video.js YouTube plugin: ".vjs-youtube .vjs-iframe-blocker { display: none; }…"
-    "'sha256-2irhcufRPQSZQZlPcQHSTEybF70/fg05aUNPkk/YE0Y='",
-    # video.js "vjs-styles-defaults": inserted empty, then given ".video-js { width: 300px; …"
-    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
-    "'sha256-wPXhisdsFu1DtHYH1D9W5isSGqS5vIPn6QJWSNLqfCM='",
-]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [_SELF],
         "script-src": [_SELF],
-        "style-src": [_SELF, *BOOTSTRAP_ITALIA_STYLE_HASHES],
+        "style-src": [_SELF],
         "img-src": [_SELF, "data:", MAP_TILE_ORIGIN],
         "font-src": [_SELF, "data:"],
         "connect-src": [_SELF],
