@@ -6,30 +6,23 @@ permissions. They are kept in the cache per user under one version, which any su
 (signals wired in :func:`connect`), so every server sees a revoked permission at the next request.
 """
 
-import uuid
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-VERSION_KEY = "perms:version"
+from civic_site import pagecache
+
+# A version tag like the page cache's (no page depends on it): bumping it forgets every cached set.
+PERMISSIONS = "permissions"
 TIMEOUT = 60 * 60
 # A user's own fields that change what they may do.
 USER_FIELDS = {"is_active", "is_superuser", "is_staff"}
 
 
-def _version():
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(VERSION_KEY)
-    return version
-
-
 def permissions_changed(**kwargs):
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    pagecache.bump(PERMISSIONS)
 
 
 class CachedPermissionsBackend(ModelBackend):
@@ -40,7 +33,7 @@ class CachedPermissionsBackend(ModelBackend):
         if obj is not None or not user_obj.is_active or user_obj.is_anonymous:
             return super().get_all_permissions(user_obj, obj)
         if not hasattr(user_obj, "_perm_cache"):
-            key = f"perms:{_version()}:{user_obj.pk}"
+            key = f"perms:{pagecache.versions([PERMISSIONS])[PERMISSIONS]}:{user_obj.pk}"
             permissions = cache.get(key)
             if permissions is None:
                 permissions = super().get_all_permissions(user_obj)

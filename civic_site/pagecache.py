@@ -77,6 +77,11 @@ def versions(tags):
     return {tag: found[key] for key, tag in keys.items()}
 
 
+def content_version():
+    """The current version of the ``content`` tag: what the site chrome, routes and restrictions are keyed to."""
+    return versions([CONTENT])[CONTENT]
+
+
 def bump(*tags):
     """Drop every stored page depending on any of ``tags``, now."""
     cache.set_many({_tag_key(tag): uuid.uuid4().hex for tag in tags}, None)

@@ -13,8 +13,7 @@ from . import pagecache
 
 
 def view_restrictions_exist():
-    version = pagecache.versions([pagecache.CONTENT])[pagecache.CONTENT]
-    key = f"{pagecache.KEY_PREFIX}:restrictions:{version}"
+    key = f"{pagecache.KEY_PREFIX}:restrictions:{pagecache.content_version()}"
     exist = cache.get(key)
     if exist is None:
         exist = PageViewRestriction.objects.exists()

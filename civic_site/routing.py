@@ -26,10 +26,6 @@ from . import pagecache
 TIMEOUT = 24 * 60 * 60
 
 
-def _content_version():
-    return pagecache.versions([pagecache.CONTENT])[pagecache.CONTENT]
-
-
 def site_for(request, version):
     """The request's Wagtail site, from the cache (kept on the request as Wagtail itself keeps it)."""
     if hasattr(request, "_wagtail_site"):
@@ -48,7 +44,7 @@ def site_for(request, version):
 def route(request, path):
     """Set Wagtail's per-request route (``request._wagtail_route_for_request``) from the cache, or
     route as Wagtail does and remember where it led."""
-    version = _content_version()
+    version = pagecache.content_version()
     site = site_for(request, version)
     if site is None:
         return

@@ -16,8 +16,6 @@ from civic_site import pagecache
 TIMEOUT = 24 * 60 * 60
 
 
-def _version():
-    return pagecache.versions([pagecache.CONTENT])[pagecache.CONTENT]
 
 
 def _link(page, request):
@@ -53,7 +51,7 @@ def chrome(request):
         return request._site_chrome
     site = Site.find_for_request(request)
     language = get_language()
-    key = f"chrome:{_version()}:{site.pk if site else 0}:{language}"
+    key = f"chrome:{pagecache.content_version()}:{site.pk if site else 0}:{language}"
     data = cache.get(key)
     if data is None:
         data = _build(request, site, language)

@@ -275,14 +275,18 @@ class Node:
         return not self.hidden or bool(self.children)
 
 
-def visible_threads(key):
-    """Top-level comments of a translation group whose thread shows something: newest thread first."""
-    visible_reply = ParticipationComment.objects.filter(
+def _visible_reply():
+    """A visible reply in the outer comment's thread (for ``Exists``)."""
+    return ParticipationComment.objects.filter(
         thread_id=OuterRef("thread_id"), level__gt=0, is_public=True, is_removed=False
     )
+
+
+def visible_threads(key):
+    """Top-level comments of a translation group whose thread shows something: newest thread first."""
     return (
         ParticipationComment.objects.filter(group=key, level=0)
-        .filter(Q(is_public=True, is_removed=False) | Exists(visible_reply))
+        .filter(Q(is_public=True, is_removed=False) | Exists(_visible_reply()))
         .order_by("-thread_id")
     )
 
@@ -310,13 +314,10 @@ def thread_tree(page, user=None, page_number=1):
     """
     key = group_key(page)
     visible = Q(is_public=True, is_removed=False)
-    visible_reply = ParticipationComment.objects.filter(
-        thread_id=OuterRef("thread_id"), level__gt=0, is_public=True, is_removed=False
-    )
     # Both counts in one query: visible comments, and threads showing something (as visible_threads()).
     counts = ParticipationComment.objects.filter(group=key).aggregate(
         comments=Count("pk", filter=visible),
-        threads=Count("pk", filter=Q(level=0) & (visible | Q(Exists(visible_reply)))),
+        threads=Count("pk", filter=Q(level=0) & (visible | Q(Exists(_visible_reply())))),
     )
     threads = Paginator(visible_threads(key).values_list("thread_id", flat=True), settings.COMMENTS_THREADS_PER_PAGE)
     threads.__dict__["count"] = counts["threads"]  # Paginator.count is a cached property: no COUNT query
