@@ -17,8 +17,6 @@ from civic_site import pagecache
 # A version tag like the page cache's (no page depends on it): bumping it forgets every cached set.
 PERMISSIONS = "permissions"
 TIMEOUT = 60 * 60
-# A user's own fields that change what they may do.
-USER_FIELDS = {"is_active", "is_superuser", "is_staff"}
 
 
 def permissions_changed(**kwargs):
@@ -33,18 +31,16 @@ class CachedPermissionsBackend(ModelBackend):
         if obj is not None or not user_obj.is_active or user_obj.is_anonymous:
             return super().get_all_permissions(user_obj, obj)
         if not hasattr(user_obj, "_perm_cache"):
-            key = f"perms:{pagecache.versions([PERMISSIONS])[PERMISSIONS]}:{user_obj.pk}"
+            # The user's own flag is read fresh with the user on every request, so it is part of the key
+            # rather than a reason to bump the version: a signup or a login never empties everyone's set.
+            version = pagecache.versions([PERMISSIONS])[PERMISSIONS]
+            key = f"perms:{version}:{user_obj.pk}:{int(user_obj.is_superuser)}"
             permissions = cache.get(key)
             if permissions is None:
                 permissions = super().get_all_permissions(user_obj)
                 cache.set(key, permissions, TIMEOUT)
             user_obj._perm_cache = permissions
         return user_obj._perm_cache
-
-
-def _user_saved(sender, instance, update_fields=None, **kwargs):
-    if update_fields is None or USER_FIELDS & set(update_fields):
-        permissions_changed()
 
 
 def connect():
@@ -54,5 +50,4 @@ def connect():
     for model in (Group, Permission):
         post_save.connect(permissions_changed, sender=model, dispatch_uid=f"perms-save-{model.__name__}")
         post_delete.connect(permissions_changed, sender=model, dispatch_uid=f"perms-delete-{model.__name__}")
-    post_save.connect(_user_saved, sender=User, dispatch_uid="perms-user-save")
     post_delete.connect(permissions_changed, sender=User, dispatch_uid="perms-user-delete")

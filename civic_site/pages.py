@@ -30,6 +30,10 @@ class SitePageMixin:
     """For every page type: Wagtail's view restriction check costs nothing while there are none, and
     the ancestors (breadcrumbs, the link up) are loaded once per page object."""
 
+    # What routing (civic_site/routing.py) loads with the page in its one query: a type with a hero
+    # image adds "image", so the hero costs one query (its renditions) rather than two.
+    serve_select_related = ("locale",)
+
     @property
     def ancestor_list(self):
         """The page's ancestors from the tree's root down, in one query per page object."""

@@ -55,7 +55,8 @@ def route(request, path):
     if entry is not None:
         page_pk, content_type_id, consumed = entry
         model = ContentType.objects.get_for_id(content_type_id).model_class()
-        page = model.objects.select_related("locale").filter(pk=page_pk).first() if model else None
+        related = getattr(model, "serve_select_related", ("locale",))
+        page = model.objects.select_related(*related).filter(pk=page_pk).first() if model else None
         if page is not None:
             try:
                 request._wagtail_route_for_request = page.route(request, components[consumed:])

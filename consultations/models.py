@@ -250,6 +250,7 @@ class ConsultationPage(SitePageMixin, Page):
         help_text=IMAGE_HELP,
     )
     image_alt = models.CharField(_("image alternative text"), max_length=250, blank=True, help_text=IMAGE_ALT_HELP)
+    serve_select_related = ("locale", "image")
     organiser = models.CharField(
         _("organiser"), max_length=200, blank=True, help_text=_("The office of the City that runs the process.")
     )

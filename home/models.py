@@ -34,6 +34,7 @@ class HomePage(SitePageMixin, Page):
         help_text=IMAGE_HELP,
     )
     image_alt = models.CharField(_("image alternative text"), max_length=250, blank=True, help_text=IMAGE_ALT_HELP)
+    serve_select_related = ("locale", "image")
     body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("body"))
 
     content_panels = Page.content_panels + [

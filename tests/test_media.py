@@ -7,7 +7,7 @@ from tests.test_settings import PRODUCTION_ENV, run_manage
 
 
 @pytest.fixture
-def upload(settings, tmp_path):
+def upload(db, settings, tmp_path):  # db: a 404 renders the site's own error page
     settings.MEDIA_ROOT = tmp_path
     (tmp_path / "images").mkdir()
     (tmp_path / "images" / "parco.fill-800x450.webp").write_bytes(b"RIFF....WEBPVP8 ")
@@ -25,8 +25,9 @@ def test_media_are_served_with_cache_headers_when_serve_media_is_on(client, sett
     # A file someone managed to upload as HTML or SVG could not run scripts on our origin.
     assert "sandbox" in response["Content-Security-Policy"]
     assert client.get("/media/images/missing.webp").status_code == 404
-    assert client.get("/media/../secret.txt").status_code == 404
-    assert client.get("/media/images/..%2F..%2Fsecret.txt").status_code == 404
+    # A way out of MEDIA_ROOT is refused (400 for a suspicious path, else 404), never served.
+    for escape in ("/media/../secret.txt", "/media/images/..%2F..%2Fsecret.txt"):
+        assert client.get(escape).status_code in (400, 404)
 
 
 def test_media_are_a_404_when_a_front_server_serves_them(client, settings, upload):
@@ -39,4 +40,5 @@ def test_production_serves_media_itself_only_on_a_single_box(single_server, expe
     code = "from django.conf import settings; print(settings.SERVE_MEDIA)"
     result = run_manage("shell", "-c", code, env={**PRODUCTION_ENV, "SINGLE_SERVER": single_server})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == expected
+    # Django 5.2's shell may first say how many objects it imported.
+    assert result.stdout.strip().splitlines()[-1] == expected

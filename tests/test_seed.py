@@ -78,6 +78,26 @@ def test_every_demo_page_renders_in_both_languages(client):
         assert BeautifulSoup(response.content.decode(), "html.parser").html["lang"] == page.locale.language_code
 
 
+def test_every_demo_page_keeps_to_the_query_budget_with_its_images(settings):
+    """The factories' pages have no hero images; the demo's do (a hero costs its renditions, one query)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.test_query_budget import BUDGET
+
+    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": False}
+    visitor, citizen = Client(), Client()
+    citizen.force_login(get_user_model().objects.filter(is_staff=False, is_active=True).order_by("pk").first())
+    for page in Page.objects.live().filter(depth__gt=1).specific():
+        for who, client in (("anonymous", visitor), ("citizen", citizen)):
+            client.get(page.url)  # warm the chrome, the route and Wagtail's per-process caches
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(page.url).status_code == 200
+            sql = [query["sql"][:160] for query in queries]
+            assert len(sql) <= BUDGET, f"{page.url}, {who}: {len(sql)} queries\n" + "\n".join(sql)
+
+
 def test_accessibility_statement_has_feedback_address(client, site_tree):
     for code in ("it", "en"):
         page = next(p for p in site_tree["standard"][code] if "access" in p.slug)

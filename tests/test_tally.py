@@ -135,7 +135,7 @@ def test_a_poll_page_renders_without_repeated_locale_or_page_lookups(client, tre
     assert len(locale_queries) <= 4, locale_queries
     # Finding the group's other pages: the rules page and the language switcher (twice); none for the thread.
     assert len(group_queries) <= 3, "\n".join(q[-300:] for q in group_queries)
-    assert len(vote_queries) == 3, vote_queries  # my choices, the counts, the voters: whatever their number
+    assert len(vote_queries) == 2, vote_queries  # my choices; the counts and voters together: whatever their number
 
 
 def test_deleting_the_last_page_of_a_group_with_votes_is_refused_in_the_admin(client, tree):
