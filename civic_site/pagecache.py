@@ -43,7 +43,17 @@ from django.utils import timezone
 CONTENT = "content"
 KEY_PREFIX = "pagecache"
 # Response headers kept with a stored page; the middlewares outside the cache add the rest again.
-KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "X-Frame-Options", "Link")
+KEPT_HEADERS = (
+    "Content-Type",
+    "Content-Language",
+    "Vary",
+    "X-Frame-Options",
+    "Link",
+    # Open data feeds (an idea map's ideas.geojson): validators and their own caching rules.
+    "ETag",
+    "Cache-Control",
+    "Access-Control-Allow-Origin",
+)
 
 _schedules = []
 
@@ -247,7 +257,11 @@ def lookup(request):
     stored_versions, status, headers, content = entry
     if versions(stored_versions) != stored_versions:
         return None
-    response = HttpResponse(content, status=status)
+    etag = dict(headers).get("ETag")
+    if etag and etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(content, status=status)
     for name, value in headers:
         response[name] = value
     response["X-Page-Cache"] = "hit"

@@ -10,7 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from accounts import views as account_views
 from search import views as search_views
 
-from .views import healthz, root_redirect
+from .views import healthz, ideas_feed, root_redirect
 from .views import media as media_view
 
 # allauth's rate limits (sign-up, login, password reset) answer through this: 429 with Retry-After.
@@ -47,6 +47,8 @@ urlpatterns += i18n_patterns(
     path("comments/", include("participation.urls")),
     # Wagtail's front-end login (for private pages) is a plain Django LoginView: send it to allauth's.
     path("_util/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
+    # An idea map's open data: <map url>ideas.geojson, served by the page's own route (participation/ideas.py).
+    re_path(r"^((?:[\w\-]+/)*)ideas\.geojson$", ideas_feed, name="ideas_feed"),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

@@ -43,3 +43,16 @@ def media(request, path):
     patch_cache_control(response, public=True, max_age=24 * 60 * 60)
     response.headers.setdefault("Content-Security-Policy", "default-src 'none'; sandbox")
     return response
+
+
+def ideas_feed(request, path):
+    """``<idea map url>ideas.geojson`` → the map page's ``ideas.geojson/`` route, through Wagtail's serve
+    view (and so the cached routing, the page cache and view restrictions) like any page URL."""
+    from wagtail import views as wagtail_views
+
+    from .routing import route
+
+    wagtail_path = f"{path}ideas.geojson/"
+    if not hasattr(request, "_wagtail_route_for_request"):
+        route(request, wagtail_path)
+    return wagtail_views.serve(request, wagtail_path)

@@ -72,7 +72,8 @@ def demo_details(today: date) -> list[dict]:
                     "Raccolta di idee",
                     "Ideas",
                     today - 40 * day,
-                    today - 4 * day,
+                    # Still open beside the layout choice, so the demo's idea map takes new pins.
+                    today + 20 * day,
                     "Metti le tue idee sulla mappa del parco e sostieni quelle degli altri.",
                     "Put your ideas on the map of the park and support other people's.",
                 ),

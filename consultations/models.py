@@ -317,7 +317,7 @@ class ConsultationPage(SitePageMixin, Page):
     ]
 
     parent_page_types = ["consultations.ConsultationIndexPage"]
-    subpage_types = ["participation.PollPage"]
+    subpage_types = ["participation.PollPage", "participation.IdeaMapPage"]
 
     class Meta:
         verbose_name = _("consultation page")
@@ -376,9 +376,11 @@ class ConsultationPage(SitePageMixin, Page):
         return self.status == Status.OPEN
 
     def get_current_phase(self, today=None):
-        """The first phase (in the editors' order) whose [start, end] contains ``today``, else None."""
+        """The last phase (in the editors' order) whose [start, end] contains ``today``, else None: when
+        phases overlap (ideas still collected while the layouts are put to a vote) the newest step is
+        where the process stands."""
         today = today or timezone.localdate()
-        return next((phase for phase in self.phase_list if phase.contains(today)), None)
+        return next((phase for phase in reversed(self.phase_list) if phase.contains(today)), None)
 
     @property
     def current_phase(self):

@@ -5,7 +5,7 @@ Idempotent: looked up first, created only when missing.
 """
 
 import json
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -119,4 +119,108 @@ def ensure_comments(page_group):
                     notify=False,
                 )
             created += 1
+    return created
+
+
+IDEAS = json.loads((Path(__file__).resolve().parent / "demo_ideas.json").read_text(encoding="utf-8"))
+
+
+def ensure_idea_map(consultation, images):
+    """"Your ideas for Parco Dora" under the process, in both languages, open for the process's ideas
+    phase, with its categories, named places and about twenty ideas (every status answered). Returns
+    (pages, created). Like the poll, it moves with the phases when seed_demo runs on a later day."""
+    from .models import IdeaCategory, IdeaMapPage, IdeaPlace
+
+    data = IDEAS["page"]
+    pages, created, translation_key = {}, 0, None
+    category_keys, place_keys = [], []
+    for code in ("it", "en"):
+        parent = ConsultationPage.objects.get(pk=consultation[code].pk)
+        phase = list(parent.phases.all())[1]
+        opens_at, closes_at = poll_window(phase)
+        page = IdeaMapPage.objects.child_of(parent).filter(slug=data[code]["slug"]).first()
+        if page is None:
+            page = IdeaMapPage(
+                locale=parent.locale,
+                title=data[code]["title"],
+                slug=data[code]["slug"],
+                intro=data[code]["intro"],
+                location=data["location"],
+                zoom=data["zoom"],
+                area=json.dumps(data["area"]),
+                phase_key=phase.translation_key,
+                opens_at=opens_at,
+                closes_at=closes_at,
+            )
+            if translation_key:
+                page.translation_key = translation_key
+            for order, category in enumerate(IDEAS["categories"]):
+                row = IdeaCategory(
+                    locale=parent.locale,
+                    sort_order=order,
+                    name=category[code],
+                    colour=category["colour"],
+                    icon=category["icon"],
+                )
+                if category_keys:
+                    row.translation_key = category_keys[order]
+                page.categories.add(row)
+            for order, place in enumerate(IDEAS["places"]):
+                row = IdeaPlace(locale=parent.locale, sort_order=order, name=place[code])
+                row.latitude, row.longitude = place["lat"], place["lng"]
+                if place_keys:
+                    row.translation_key = place_keys[order]
+                page.places.add(row)
+            parent.add_child(instance=page)
+            page.save_revision().publish()
+            created += 1
+        elif (page.phase_key, page.opens_at, page.closes_at) != (phase.translation_key, opens_at, closes_at):
+            page.phase_key, page.opens_at, page.closes_at = phase.translation_key, opens_at, closes_at
+            page.save_revision().publish()
+            created += 1
+        translation_key = page.translation_key
+        category_keys = [row.translation_key for row in page.categories.order_by("sort_order")]
+        place_keys = [row.translation_key for row in page.places.order_by("sort_order")]
+        pages[code] = page
+    created += ensure_ideas(pages["it"], category_keys, place_keys, images)
+    return pages, created
+
+
+def ensure_ideas(page, category_keys, place_keys, images):
+    """The demo citizens' ideas, supports and the City's answers, once."""
+    from .models import Idea, IdeaSupport
+
+    if Idea.objects.filter(group=page.translation_key).exists():
+        return 0
+    citizens = list(get_user_model().objects.filter(is_staff=False, display_name__gt="").order_by("pk")[:2])
+    if len(citizens) < 2:
+        return 0
+    group = page.ensure_group()
+    now = timezone.now()
+    created = 0
+    for number, item in enumerate(IDEAS["ideas"]):
+        place = IDEAS["places"][item["place"]] if "place" in item else None
+        idea = Idea.objects.create(
+            group=group,
+            user=citizens[item["author"]],
+            title=item["title"],
+            description=item["description"],
+            category_key=category_keys[item["category"]],
+            latitude=place["lat"] if place else item["lat"],
+            longitude=place["lng"] if place else item["lng"],
+            place_key=place_keys[item["place"]] if place else None,
+            photo=images.get(item.get("photo")),
+            language=item["language"],
+            status=item["status"],
+            answer=item.get("answer", ""),
+            answer_en=item.get("answer_en", ""),
+            answered_by=IDEAS["office"] if item.get("answer") else "",
+            answered_at=now if item.get("answer") else None,
+            created_at=now - timedelta(days=30 - number),
+        )
+        for supporter in item["supporters"]:
+            IdeaSupport.objects.create(idea=idea, user=citizens[supporter])
+        idea.support_count = len(item["supporters"])
+        idea.save(update_fields=["support_count"])
+        created += 1
     return created

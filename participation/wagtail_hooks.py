@@ -24,10 +24,10 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import moderation
+from . import idea_admin, moderation
 from .core.groups import groups_lost_by_deleting, groups_with_participation
 from .forms import HideCommentsForm
-from .models import CommentThread, ModerationReason, ParticipationComment, TranslationGroup
+from .models import CommentThread, Idea, ModerationReason, ParticipationComment, TranslationGroup
 from .models.comments import with_page_title
 
 # --- comments -------------------------------------------------------------------------------
@@ -46,6 +46,7 @@ class CommentModerationPolicy(ModelPermissionPolicy):
 
 
 register_permission_policy(ParticipationComment, CommentModerationPolicy(ParticipationComment), exact_class=True)
+register_permission_policy(Idea, idea_admin.IdeaModerationPolicy(Idea), exact_class=True)
 
 
 def page_choices():
@@ -152,7 +153,7 @@ class ParticipationGroup(ViewSetGroup):
     menu_label = _("Participation")
     menu_icon = "group"
     menu_order = 250
-    items = (CommentViewSet, CommentThreadViewSet)
+    items = (CommentViewSet, CommentThreadViewSet, idea_admin.IdeaViewSet)
 
 
 @hooks.register("register_admin_viewset")
@@ -273,6 +274,18 @@ def moderation_listing_buttons(snippet, user, next_url=None):
     else:
         buttons.append(Button(_("Hide"), url=url("hide"), icon_name="no-view", priority=10))
     return buttons
+
+
+@hooks.register("before_edit_snippet")
+def remember_idea_before_edit(request, instance):
+    if isinstance(instance, Idea) and request.method == "POST":
+        request._idea_before = Idea.objects.filter(pk=instance.pk).first()
+
+
+@hooks.register("after_edit_snippet")
+def idea_edited(request, instance):
+    if isinstance(instance, Idea):
+        idea_admin.answer_changed(instance, getattr(request, "_idea_before", None))
 
 
 # --- audit log ------------------------------------------------------------------------------

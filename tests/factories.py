@@ -13,6 +13,7 @@ Every poll in the suite is made here (PollPageFactory / translate): when the pol
 (its stable key, its phase), this file is the one place to adapt.
 """
 
+import json
 import time
 from datetime import timedelta
 from importlib import import_module
@@ -36,7 +37,16 @@ from consultations.schedule import phase_bounds
 from home.models import HomePage, HomePageFeaturedPage, SiteLinks, StandardPage
 from participation.comments import post_comment
 from participation.core import ratelimit
-from participation.models import CommentThread, ParticipationComment, PollOption, PollPage
+from participation.models import (
+    CommentThread,
+    Idea,
+    IdeaCategory,
+    IdeaMapPage,
+    IdeaPlace,
+    ParticipationComment,
+    PollOption,
+    PollPage,
+)
 
 PASSWORD = "partecipa-torino-2026"
 LANGUAGES = ("it", "en")
@@ -337,13 +347,110 @@ class PollPageFactory(LocalizedPageFactory):
             PollPage.objects.filter(pk=obj.pk).update(phase_key=obj.phase_key)
 
 
+# A park-sized area (lon/lat pairs, as GeoJSON writes them): a box 7.6600–7.6760 E, 45.0850–45.0950 N whose
+# east side has a notch (concave) reaching in to (7.6700, 45.0900): (45.0900, 7.6740) lies in the notch, outside.
+PARK_AREA = {
+    "type": "Polygon",
+    "coordinates": [
+        [
+            [7.6600, 45.0850],
+            [7.6760, 45.0850],
+            [7.6760, 45.0890],
+            [7.6700, 45.0900],
+            [7.6760, 45.0910],
+            [7.6760, 45.0950],
+            [7.6600, 45.0950],
+            [7.6600, 45.0850],
+        ]
+    ],
+}
+DEFAULT_CATEGORIES = ["Verde", "Gioco", "Sport"]
+DEFAULT_PLACES = [("Ingresso via Livorno", 45.0860, 7.6740), ("Pilastri dello Strippaggio", 45.0900, 7.6650)]
+
+
+class IdeaMapPageFactory(LocalizedPageFactory):
+    """An idea map open now (opened a day ago, closes in 30 days) over PARK_AREA, with three categories and
+    two named places. ``categories=[...]``/``places=[(name, lat, lng)]`` set them."""
+
+    class Meta:
+        model = IdeaMapPage
+
+    class Params:
+        closed = factory.Trait(
+            opens_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=10)),
+            closes_at=factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1)),
+        )
+
+    title = factory.Sequence(lambda n: f"Idee {n}")
+    slug = factory.Sequence(lambda n: f"idee-{n}")
+    intro = "Metti la tua idea sulla mappa."
+    location = "SRID=4326;POINT(7.6650 45.0880)"
+    zoom = 16
+    area = factory.LazyFunction(lambda: json.dumps(PARK_AREA))
+    opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+
+    @factory.post_generation
+    def categories(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        colours = ["green", "orange", "blue", "purple", "grey"]
+        for order, name in enumerate(DEFAULT_CATEGORIES if extracted is None else extracted):
+            IdeaCategory.objects.create(
+                page=obj, locale_id=obj.locale_id, sort_order=order, name=name, colour=colours[order % 5]
+            )
+
+    @factory.post_generation
+    def places(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        for order, (name, lat, lng) in enumerate(DEFAULT_PLACES if extracted is None else extracted):
+            IdeaPlace.objects.create(
+                page=obj, locale_id=obj.locale_id, sort_order=order, name=name, latitude=lat, longitude=lng
+            )
+
+    @factory.post_generation
+    def phase(obj, create, extracted, **kwargs):
+        if not create or obj.phase_key:
+            return
+        chosen = extracted or phase_holding(obj.get_parent().specific, obj.opens_at, obj.closes_at)
+        if chosen is not None:
+            obj.phase_key = chosen.translation_key
+            IdeaMapPage.objects.filter(pk=obj.pk).update(phase_key=obj.phase_key)
+
+
+class IdeaFactory(DjangoModelFactory):
+    """An idea on ``page`` (an IdeaMapPage, any translation) by a new citizen, in its first category."""
+
+    class Meta:
+        model = Idea
+        exclude = ["page"]
+
+    page = None
+    group = factory.LazyAttribute(lambda o: o.page.ensure_group())
+    user = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Idea {n}")
+    description = "Più alberi e panchine all'ombra."
+    category_key = factory.LazyAttribute(lambda o: o.page.categories.order_by("sort_order").first().translation_key)
+    latitude = 45.0880
+    longitude = 7.6650
+    language = "it"
+
+
 # --- translations -----------------------------------------------------------------------------
 
 # Inline children whose labels a translation may override, in their editors' order.
-CHILD_TEXT = {"options": ("options", "sort_order", "label"), "phases": ("phases", "sort_order", "name")}
+CHILD_TEXT = {
+    "options": ("options", "sort_order", "label"),
+    "phases": ("phases", "sort_order", "name"),
+    "categories": ("categories", "sort_order", "name"),
+    "places": ("places", "sort_order", "name"),
+}
 
 
-def translate(page, code="en", *, options=None, phases=None, tags=None, publish=True, **fields):
+def translate(
+    page, code="en", *, options=None, phases=None, categories=None, places=None, tags=None, publish=True, **fields
+):
     """The ``code`` translation of ``page``: wagtail-localize's way (``copy_for_translation``), so it shares
     ``translation_key`` with ``page`` and its translatable children (poll options, phases) share theirs.
 
@@ -358,7 +465,7 @@ def translate(page, code="en", *, options=None, phases=None, tags=None, publish=
     if tags is not None:
         copy.tags.set(tags)
     copy.save()
-    for key, labels in (("options", options), ("phases", phases)):
+    for key, labels in (("options", options), ("phases", phases), ("categories", categories), ("places", places)):
         if labels is None:
             continue
         relation, order, text = CHILD_TEXT[key]

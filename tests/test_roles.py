@@ -43,6 +43,12 @@ MODEL_PERMISSIONS = {
     "participation.view_commentthread": {"Editors", "Moderators"},
     "participation.change_commentthread": {"Editors", "Moderators"},
     "participation.delete_commentthread": set(),
+    # Ideas on a map (issue 14): the offices answer through Editors and Moderators; nobody adds or deletes them.
+    "participation.view_idea": {"Editors", "Moderators"},
+    "participation.change_idea": {"Editors", "Moderators"},
+    "participation.moderate_idea": {"Editors", "Moderators"},
+    "participation.add_idea": set(),
+    "participation.delete_idea": set(),
     # Images and documents are granted per collection, never as model permissions.
     "wagtailimages.add_image": set(),
     "wagtailimages.delete_image": set(),

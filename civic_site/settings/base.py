@@ -401,6 +401,8 @@ PARTICIPATION_RATE_LIMITS = {
     "reaction": "60/10m/user,200/10m/ip",
     "report": "10/10m/user,30/10m/ip",
     "vote": "30/10m/user,200/10m/ip",
+    "idea": "5/1h/user,30/1h/ip",
+    "support": "60/10m/user,200/10m/ip",
 }
 
 # Demo content may be created (seed_demo); production.py turns this off.

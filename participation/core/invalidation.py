@@ -46,9 +46,16 @@ def _user_deleted(sender, instance, **kwargs):
     group_changed(*_commented_groups(instance))
 
 
-def connect():
-    from participation.models import CommentThread
+def _idea_changed(sender, instance, **kwargs):
+    # An idea approved, hidden, answered or merged in the admin: the map, its list and feed change.
+    group_changed(instance.group_id)
 
+
+def connect():
+    from participation.models import CommentThread, Idea
+
+    post_save.connect(_idea_changed, sender=Idea, dispatch_uid="pagecache-idea-save")
+    post_delete.connect(_idea_changed, sender=Idea, dispatch_uid="pagecache-idea-delete")
     post_save.connect(_thread_changed, sender=CommentThread, dispatch_uid="pagecache-thread-save")
     post_delete.connect(_thread_changed, sender=CommentThread, dispatch_uid="pagecache-thread-delete")
     post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid="pagecache-user-save")

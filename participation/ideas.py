@@ -1,0 +1,768 @@
+"""Ideas on a map: submitting (with similar ideas shown first), supporting, the list, the detail, the feed.
+
+Every write checks the citizen (logged in, verified email), the rate limit through the shared
+helper, and the submission window of the map's rules page; it then drops the cached pages of the
+map's translation group (``group_changed``), so anonymous visitors see it at the next request.
+"""
+
+import hashlib
+import io
+import json
+import re
+import unicodedata
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.paginator import Paginator
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from civic_site import pagecache
+
+from . import geometry
+from .comments import has_verified_email
+from .core import ratelimit
+from .core.errors import Rejected
+from .core.invalidation import group_changed
+from .models.ideas import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Idea, IdeaStatus, IdeaSupport
+
+PER_PAGE = 30
+NEARBY_METRES = 50
+SIMILAR_LIMIT = 5
+PHOTO_MAX_BYTES = 8 * 1024 * 1024
+PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+PHOTO_MAX_SIDE = 2400  # pixels: larger photos are scaled down before storing
+PHOTO_COLLECTION = "Citizens' photos"
+FEED_TIMEOUT = 24 * 60 * 60
+
+
+class IdeaRejected(Rejected):
+    """An idea or a support refused, with the reason to show the citizen."""
+
+
+# --- the form -------------------------------------------------------------------------------------
+
+
+class IdeaForm(forms.Form):
+    """Where (a click on the map, a named place, or typed coordinates), what, and an optional photo."""
+
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=TITLE_MAX_LENGTH)
+    description = forms.CharField(
+        label=gettext_lazy("Description"), max_length=DESCRIPTION_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    category = forms.TypedChoiceField(label=gettext_lazy("Category"), coerce=int)
+    place = forms.TypedChoiceField(
+        label=gettext_lazy("Named place"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=gettext_lazy("Choose a place from the list, or give the coordinates below, or click the map."),
+    )
+    latitude = forms.FloatField(
+        label=gettext_lazy("Latitude"),
+        required=False,
+        min_value=-90,
+        max_value=90,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    longitude = forms.FloatField(
+        label=gettext_lazy("Longitude"),
+        required=False,
+        min_value=-180,
+        max_value=180,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    photo = forms.FileField(
+        label=gettext_lazy("Photo (optional)"),
+        required=False,
+        help_text=gettext_lazy("JPEG, PNG or WebP, at most 8 MB. Its location data is removed before it is stored."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    def __init__(self, *args, page, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.page = page
+        self.categories = {category.pk: category for category in page.category_list}
+        self.places = {place.pk: place for place in page.place_list}
+        self.fields["category"].choices = [("", _("Choose a category"))] + [
+            (pk, category.name) for pk, category in self.categories.items()
+        ]
+        self.fields["place"].choices = [("", _("No named place"))] + [
+            (pk, place.name) for pk, place in self.places.items()
+        ]
+        if not self.places:
+            del self.fields["place"]
+
+    def clean_title(self):
+        return _clean_text(self.cleaned_data["title"])
+
+    def clean_description(self):
+        return _clean_text(self.cleaned_data["description"])
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        return clean_photo(photo) if photo else None
+
+    def clean(self):
+        cleaned = super().clean()
+        place = self.places.get(cleaned.get("place")) if cleaned.get("place") else None
+        lat, lng = cleaned.get("latitude"), cleaned.get("longitude")
+        if place is not None:
+            lat, lng = place.latitude, place.longitude
+        elif lat is None or lng is None:
+            if "latitude" not in self.errors and "longitude" not in self.errors:
+                self.add_error(
+                    None,
+                    _("Say where: click the map, choose a named place, or give both latitude and longitude."),
+                )
+            return cleaned
+        if not self.page.contains(lat, lng):
+            self.add_error(
+                None,
+                _("That point is outside the area of this map. Choose a point inside the area shown."),
+            )
+            return cleaned
+        cleaned["position"] = (lat, lng)
+        cleaned["place_key"] = place.translation_key if place is not None else None
+        category = self.categories.get(cleaned.get("category"))
+        if category is not None:
+            cleaned["category_key"] = category.translation_key
+        return cleaned
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean_text(text):
+    text = CONTROL.sub("", text).strip()
+    if not text:
+        raise forms.ValidationError(_("This field is required."), code="required")
+    return text
+
+
+def clean_photo(upload):
+    """The upload checked by its content (not its name) and re-encoded without any metadata (EXIF,
+    GPS, XMP), oriented as the camera meant, at most PHOTO_MAX_SIDE pixels a side."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if upload.size > PHOTO_MAX_BYTES:
+        raise forms.ValidationError(_("The photo is larger than 8 MB. Choose a smaller one."), code="too_large")
+    try:
+        upload.seek(0)
+        with Image.open(upload) as probe:
+            kind = probe.format
+            probe.verify()
+        upload.seek(0)
+        with Image.open(upload) as image:
+            if kind not in PHOTO_FORMATS or image.width * image.height > 50_000_000:
+                raise forms.ValidationError(_("The photo must be a JPEG, PNG or WebP image."), code="invalid_format")
+            image = ImageOps.exif_transpose(image)
+            image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+            if kind == "JPEG" and image.mode not in ("RGB", "L"):
+                image = image.convert("RGB")
+            out = io.BytesIO()
+            # A new image object carries no info dict: nothing of the original's metadata is written.
+            clean = Image.new(image.mode, image.size)
+            clean.paste(image)
+            if image.mode == "P" and image.getpalette():
+                clean.putpalette(image.getpalette())
+            clean.save(out, format=kind, **({"quality": 85} if kind in ("JPEG", "WEBP") else {}))
+    except forms.ValidationError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise forms.ValidationError(
+            _("This file is not an image we can read. Choose a JPEG, PNG or WebP photo."), code="invalid_image"
+        ) from None
+    extension = PHOTO_FORMATS[kind]
+    return SimpleUploadedFile(
+        f"idea.{extension}", out.getvalue(), content_type=f"image/{extension.replace('jpg', 'jpeg')}"
+    )
+
+
+def store_photo(upload, title):
+    """A Wagtail image in the citizens' photos collection (renditions for display come from it)."""
+    from wagtail.images import get_image_model
+    from wagtail.models import Collection
+
+    root = Collection.get_first_root_node()
+    collection = Collection.objects.filter(name=PHOTO_COLLECTION).first() or root.add_child(name=PHOTO_COLLECTION)
+    image = get_image_model()(title=title[:255], file=upload, collection=collection)
+    image.save()
+    return image
+
+
+# --- what citizens do -----------------------------------------------------------------------------
+
+
+def check_can_submit(page, user, ip_address=None):
+    if not user.is_authenticated:
+        raise IdeaRejected(_("Log in to add an idea."))
+    if not has_verified_email(user):
+        raise IdeaRejected(_("Confirm your email address before adding an idea: we sent you a link."))
+    rules = page.rules
+    now = timezone.now()
+    if now < rules.opens_at:
+        raise IdeaRejected(_("Ideas can be added from %(date)s.") % {"date": _local(rules.opens_at)})
+    if now >= rules.closes_at:
+        raise IdeaRejected(_("The time for new ideas is over."))
+
+
+def _local(moment):
+    from civic_site.templatetags.civic_dates import long_datetime
+
+    return long_datetime(moment)
+
+
+def submit_idea(*, page, user, data, photo=None, ip_address=None):
+    """Store a citizen's idea (``data``: IdeaForm.cleaned_data), all or nothing."""
+    check_can_submit(page, user)
+    ratelimit.enforce(
+        "idea",
+        IdeaRejected,
+        gettext_lazy("You have added several ideas in a short time. Please try again in %(wait)s."),
+        user=user,
+        ip=ip_address,
+    )
+    lat, lng = data["position"]
+    group = page.ensure_group()
+    with transaction.atomic():
+        image = store_photo(photo, data["title"]) if photo else None
+        idea = Idea.objects.create(
+            group=group,
+            user=user,
+            title=data["title"],
+            description=data["description"],
+            category_key=data["category_key"],
+            latitude=lat,
+            longitude=lng,
+            place_key=data.get("place_key"),
+            photo=image,
+            language=translation.get_language() or "it",
+            is_approved=not page.rules.moderate_first,
+        )
+        group_changed(group.pk)
+    return idea
+
+
+def set_support(*, idea, user, support, ip_address=None):
+    """``user`` supports ``idea`` (``support=True``) or withdraws; at most one support each, counted once."""
+    if not user.is_authenticated:
+        raise IdeaRejected(_("Log in to support an idea."))
+    if not has_verified_email(user):
+        raise IdeaRejected(_("Confirm your email address before supporting ideas: we sent you a link."))
+    ratelimit.enforce(
+        "support",
+        IdeaRejected,
+        gettext_lazy("Too many attempts in a short time. Please try again in %(wait)s."),
+        user=user,
+        ip=ip_address,
+    )
+    with transaction.atomic():
+        if support:
+            try:
+                with transaction.atomic():
+                    IdeaSupport.objects.create(idea=idea, user=user)
+            except IntegrityError:
+                return False  # already supported (perhaps by a double click a moment ago)
+            Idea.objects.filter(pk=idea.pk).update(support_count=F("support_count") + 1)
+        else:
+            deleted, _rows = IdeaSupport.objects.filter(idea=idea, user=user).delete()
+            if not deleted:
+                return False
+            Idea.objects.filter(pk=idea.pk).update(support_count=F("support_count") - 1)
+        group_changed(idea.group_id)
+    return True
+
+
+# --- similar ideas --------------------------------------------------------------------------------
+
+STOPWORDS = set(
+    """il lo la i gli le un uno una di a da in con su per tra fra e o ma che non del della dei degli delle al
+    allo alla ai agli alle dal dalla nel nella nei sul sulla questo questa quello quella più piu come anche
+    sono essere c'è ci si the an of to and or in on at for with by from is are be this that it as more
+    some new nuovo nuova nuovi nuove""".split()
+)
+
+
+def words(text):
+    """Normalised words of ``text``: lower case, no accents, no stop words, cut to a common stem of
+    five letters ("panchine"/"panchina", "benches"/"bench"); Italian and English alike."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    return {word[:5] for word in re.findall(r"[a-z0-9]+", text) if len(word) > 2 and word not in STOPWORDS}
+
+
+def text_score(query_words, title, description):
+    if not query_words:
+        return 0.0
+    title_words, all_words = words(title), words(f"{title} {description}")
+    return (len(query_words & title_words) * 2 + len(query_words & all_words)) / (3 * len(query_words))
+
+
+TEXT_THRESHOLD = 0.3
+
+
+def similar_ideas(page, *, lat=None, lng=None, category_key=None, text=""):
+    """(nearby, alike): published ideas of the category within NEARBY_METRES of the point, and ideas
+    anywhere on the map whose words are close to ``text``; best first, a few of each."""
+    published = Idea.objects.published().filter(group=page.group_key)
+    nearby = []
+    if lat is not None and lng is not None and category_key is not None:
+        south, north, west, east = geometry.box_around(lat, lng, NEARBY_METRES)
+        candidates = published.filter(
+            category_key=category_key, latitude__range=(south, north), longitude__range=(west, east)
+        )
+        for idea in candidates:
+            idea.distance = round(geometry.distance_m(lat, lng, idea.latitude, idea.longitude))
+            if idea.distance <= NEARBY_METRES:
+                nearby.append(idea)
+        nearby.sort(key=lambda idea: (idea.distance, -idea.support_count))
+        nearby = nearby[:SIMILAR_LIMIT]
+    alike = []
+    text = (text or "").strip()[: TITLE_MAX_LENGTH + DESCRIPTION_MAX_LENGTH]
+    if text:
+        seen = {idea.pk for idea in nearby}
+        alike = [idea for idea in _alike(published, text) if idea.pk not in seen][:SIMILAR_LIMIT]
+    return nearby, alike
+
+
+_TRIGRAMS = {}
+
+
+def trigrams_available():
+    """Whether PostgreSQL's pg_trgm is installed (the migration creates it where the role may)."""
+    if connection.vendor != "postgresql":
+        return False
+    if connection.alias not in _TRIGRAMS:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+            _TRIGRAMS[connection.alias] = cursor.fetchone() is not None
+    return _TRIGRAMS[connection.alias]
+
+
+def _alike(published, text):
+    if trigrams_available():
+        from django.contrib.postgres.search import TrigramWordSimilarity
+        from django.db.models import Value
+        from django.db.models.functions import Concat, Lower
+
+        query = " ".join(sorted(words(text))) or text.lower()
+        return list(
+            published.annotate(score=TrigramWordSimilarity(query, Lower(Concat("title", Value(" "), "description"))))
+            .filter(score__gte=0.35)
+            .order_by("-score", "-support_count")[: SIMILAR_LIMIT * 2]
+        )
+    query_words = words(text)
+    if not query_words:
+        return []
+    scored = []
+    for pk, title, description in published.values_list("pk", "title", "description").iterator(chunk_size=2000):
+        score = text_score(query_words, title, description)
+        if score >= TEXT_THRESHOLD:
+            scored.append((score, pk))
+    scored.sort(reverse=True)
+    order = [pk for _score, pk in scored[: SIMILAR_LIMIT * 2]]
+    by_pk = published.in_bulk(order)
+    return [by_pk[pk] for pk in order if pk in by_pk]
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def category_map(page):
+    """{category translation_key: category row in the page's language}."""
+    return {category.translation_key: category for category in page.category_list}
+
+
+def decorate(ideas, page):
+    categories, places = category_map(page), {place.translation_key: place for place in page.place_list}
+    for idea in ideas:
+        idea.category = categories.get(idea.category_key)
+        idea.place = places.get(idea.place_key)
+        idea.url = page.url + page.reverse_subpage("idea", kwargs={"idea_id": idea.pk})
+    return ideas
+
+
+def map_context(page, request):
+    user = request.user
+    categories = page.category_list
+    by_key = {str(category.translation_key): category for category in categories}
+    chosen_category = request.GET.get("category", "")
+    chosen_status = request.GET.get("status", "")
+    ideas = Idea.objects.published().filter(group=page.group_key)
+    if chosen_category in by_key:
+        ideas = ideas.filter(category_key=by_key[chosen_category].translation_key)
+    else:
+        chosen_category = ""
+    if chosen_status in IdeaStatus.values:
+        ideas = ideas.filter(status=chosen_status)
+    else:
+        chosen_status = ""
+    counts = _status_counts(page)
+    paginator = Paginator(ideas.order_by("-support_count", "-created_at", "-pk"), PER_PAGE)
+    listing = paginator.get_page(request.GET.get("page"))
+    listed = decorate(list(listing.object_list), page)
+    supported = set()
+    if user.is_authenticated and listed:
+        supported = set(
+            IdeaSupport.objects.filter(user=user, idea__in=[idea.pk for idea in listed]).values_list("idea", flat=True)
+        )
+    for idea in listed:
+        idea.supported = idea.pk in supported
+    rules = page.rules
+    return {
+        "rules": rules,
+        "categories": categories,
+        "statuses": IdeaStatus.choices,
+        "chosen_category": chosen_category,
+        "chosen_status": chosen_status,
+        "listing": listing,
+        "ideas": listed,
+        "status_rows": [(value, label, counts[value]) for value, label in IdeaStatus.choices if counts[value]],
+        "total_ideas": sum(counts.values()),
+        "can_submit": rules.is_open and user.is_authenticated and has_verified_email(user),
+        "map_json": json.dumps(map_config(page)),
+    }
+
+
+def _status_counts(page):
+    rows = Idea.objects.published().filter(group=page.group_key).values("status").annotate(n=Count("pk")).order_by()
+    found = {row["status"]: row["n"] for row in rows}
+    return {value: found.get(value, 0) for value in IdeaStatus.values}
+
+
+def status_counts_for(page):
+    """[(status label, count)] for a process page's summary of its idea maps."""
+    counts = _status_counts(page)
+    return [(label, counts[value]) for value, label in IdeaStatus.choices if counts[value]]
+
+
+def feed_url(page):
+    """``<map url>ideas.geojson``: Wagtail's own URLs end with a slash, so civic_site/urls.py routes this one."""
+    return f"{page.url}ideas.geojson"
+
+
+def map_config(page):
+    """What the map script reads from the page (a data attribute, never an inline script)."""
+    lat, lng = page.centre
+    return {
+        "centre": [lat, lng],
+        "zoom": page.zoom,
+        "area": json.loads(page.area),
+        "feed": feed_url(page),
+        "tiles": settings.GEO_WIDGET_LEAFLET_TILE_LAYER,
+        "attribution": settings.GEO_WIDGET_LEAFLET_TILE_LAYER_OPTIONS.get("attribution", ""),
+        "maxZoom": settings.GEO_WIDGET_LEAFLET_TILE_LAYER_OPTIONS.get("maxZoom", 19),
+        "text": {
+            "supporters": _("supporters: %(count)s"),
+            "picked": _("Your idea is placed at latitude %(lat)s, longitude %(lng)s."),
+            "similar": _("Similar ideas already proposed:"),
+            "instead": _("support this one instead"),
+        },
+    }
+
+
+def feed(page):
+    """The published ideas as an RFC 7946 FeatureCollection (bytes) and its ETag, kept in the cache
+    under the content and group versions (every write to the map bumps the group's)."""
+    language = translation.get_language()
+    tags = [pagecache.CONTENT, pagecache.group_tag(page.group_key)]
+    versions = pagecache.versions(tags)
+    stamp = ":".join(f"{versions[tag]}" for tag in tags)
+    key = f"ideas:feed:{pagecache.release()}:{page.pk}:{language}:{hashlib.sha256(stamp.encode()).hexdigest()[:16]}"
+    entry = cache.get(key)
+    if entry is not None:
+        return entry
+    categories = category_map(page)
+    base = page.url
+    features = []
+    rows = (
+        Idea.objects.published()
+        .filter(group=page.group_key)
+        .order_by("pk")
+        .values_list("pk", "title", "category_key", "status", "support_count", "latitude", "longitude")
+    )
+    labels = dict(IdeaStatus.choices)
+    for pk, title, category_key, status, supporters, lat, lng in rows.iterator(chunk_size=5000):
+        category = categories.get(category_key)
+        features.append(
+            {
+                "type": "Feature",
+                "id": pk,
+                "geometry": {"type": "Point", "coordinates": [round(lng, 7), round(lat, 7)]},
+                "properties": {
+                    "title": title,
+                    "category": category.name if category else "",
+                    "category_key": str(category_key),
+                    "colour": category.colour if category else "grey",
+                    "status": status,
+                    "status_label": str(labels[status]),
+                    "supporters": supporters,
+                    "url": f"{base}{pk}/",
+                },
+            }
+        )
+    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":"))
+    body = body.encode()
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    entry = (body, etag)
+    cache.set(key, entry, FEED_TIMEOUT)
+    return entry
+
+
+# --- views ----------------------------------------------------------------------------------------
+
+
+def geojson_view(page, request):
+    body, etag = feed(page)
+    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type="application/geo+json; charset=utf-8")
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=60"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _published_or_404(page, idea_id, user=None):
+    idea = Idea.objects.filter(group=page.group_key, pk=idea_id).select_related("photo", "merged_into").first()
+    if idea is None or idea.is_hidden:
+        raise Http404
+    if not idea.is_approved and not (user is not None and user.is_authenticated and idea.user_id == user.pk):
+        raise Http404
+    return idea
+
+
+def idea_view(page, request, idea_id):
+    idea = _published_or_404(page, idea_id, request.user)
+    if idea.merged_into_id:
+        original = idea.merged_into
+        while original.merged_into_id:  # a chain of merges ends at one idea
+            original = Idea.objects.get(pk=original.merged_into_id)
+        return HttpResponseRedirect(
+            page.url + page.reverse_subpage("idea", kwargs={"idea_id": original.pk}), status=301
+        )
+    decorate([idea], page)
+    user = request.user
+    idea.supported = user.is_authenticated and IdeaSupport.objects.filter(idea=idea, user=user).exists()
+    answer, answer_language = idea.answer_in(translation.get_language())
+    context = page.get_context(request, with_list=False)
+    context.update(
+        {
+            "idea": idea,
+            "map_json": json.dumps(
+                {**map_config(page), "centre": [idea.latitude, idea.longitude], "zoom": 18, "idea": True}
+            ),
+            "answer": answer,
+            "answer_language": answer_language,
+            "can_support": user.is_authenticated and has_verified_email(user),
+            "is_author": user.is_authenticated and idea.user_id == user.pk,
+        }
+    )
+    return TemplateResponse(request, "participation/idea_detail.html", context)
+
+
+def support_view(page, request, idea_id):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    idea = _published_or_404(page, idea_id)
+    url = page.url + page.reverse_subpage("idea", kwargs={"idea_id": idea.pk})
+    if not request.user.is_authenticated:
+        return redirect_to_login(url)
+    support = request.POST.get("support") != "withdraw"
+    try:
+        set_support(idea=idea, user=request.user, support=support, ip_address=ratelimit.client_ip(request))
+    except IdeaRejected as rejection:
+        messages.error(request, str(rejection))
+        response = HttpResponseRedirect(url)
+        if rejection.limited:
+            return ratelimit.respond(TemplateResponse(request, "429.html", {"message": str(rejection)}), rejection)
+        return response
+    if support:
+        messages.success(request, _("Thank you: you support this idea. You can withdraw your support at any time."))
+    else:
+        messages.success(request, _("You no longer support this idea."))
+    next_url = request.POST.get("next", "")
+    if next_url == "list":
+        return HttpResponseRedirect(page.url + f"#idea-{idea.pk}")
+    return HttpResponseRedirect(url)
+
+
+def new_idea_view(page, request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(page.url + page.reverse_subpage("new_idea"))
+    refusal = None
+    try:
+        check_can_submit(page, request.user)
+    except IdeaRejected as rejection:
+        refusal = str(rejection)
+    nearby, alike, photo_again = [], [], False
+    if request.method == "POST" and refusal is None:
+        form = IdeaForm(request.POST, request.FILES, page=page)
+        if form.is_valid():
+            data = form.cleaned_data
+            lat, lng = data["position"]
+            if request.POST.get("confirm") != "1":
+                nearby, alike = similar_ideas(
+                    page,
+                    lat=lat,
+                    lng=lng,
+                    category_key=data["category_key"],
+                    text=f"{data['title']} {data['description']}",
+                )
+            if nearby or alike:
+                decorate(nearby + alike, page)
+                photo_again = bool(data.get("photo"))
+            else:
+                try:
+                    idea = submit_idea(
+                        page=page,
+                        user=request.user,
+                        data=data,
+                        photo=data.get("photo"),
+                        ip_address=ratelimit.client_ip(request),
+                    )
+                except IdeaRejected as rejection:
+                    form.add_error(None, str(rejection))
+                    context = _form_context(page, request, form)
+                    return ratelimit.respond(
+                        TemplateResponse(request, "participation/idea_form.html", context), rejection
+                    )
+                if idea.is_approved:
+                    messages.success(request, _("Thank you: your idea is on the map."))
+                else:
+                    messages.success(
+                        request, _("Thank you: your idea will appear on the map once a moderator has read it.")
+                    )
+                return HttpResponseRedirect(page.url + page.reverse_subpage("idea", kwargs={"idea_id": idea.pk}))
+        status = 200 if (nearby or alike) and not form.errors else 400
+    else:
+        form = IdeaForm(page=page, initial=_initial_position(request))
+        status = 200
+    context = _form_context(page, request, form)
+    context.update({"refusal": refusal, "nearby": nearby, "alike": alike, "photo_again": photo_again})
+    return TemplateResponse(request, "participation/idea_form.html", context, status=status if refusal is None else 403)
+
+
+def _initial_position(request):
+    initial = {}
+    for name in ("latitude", "longitude"):
+        try:
+            initial[name] = float(request.GET.get(name, ""))
+        except ValueError:
+            pass
+    return initial
+
+
+def _form_context(page, request, form):
+    context = page.get_context(request, with_list=False)
+    context.update(
+        {
+            "form": form,
+            "form_url": page.url + page.reverse_subpage("new_idea"),
+            "similar_url": page.url + page.reverse_subpage("similar"),
+            "map_json": json.dumps(map_config(page)),
+            "rules": page.rules,
+        }
+    )
+    return context
+
+
+def similar_view(page, request):
+    """JSON for the form's live check: {"nearby": [...], "alike": [...]}."""
+    try:
+        lat = float(request.GET["latitude"])
+        lng = float(request.GET["longitude"])
+        if not page.contains(lat, lng):
+            raise ValueError
+    except (KeyError, ValueError, OverflowError):
+        lat = lng = None
+        place = {str(place.pk): place for place in page.place_list}.get(request.GET.get("place", ""))
+        if place is not None:
+            lat, lng = place.latitude, place.longitude
+    categories = {str(category.pk): category for category in page.category_list}
+    category = categories.get(request.GET.get("category", ""))
+    text = request.GET.get("text", "")[: TITLE_MAX_LENGTH + DESCRIPTION_MAX_LENGTH]
+    nearby, alike = similar_ideas(
+        page, lat=lat, lng=lng, category_key=category.translation_key if category else None, text=text
+    )
+    decorate(nearby + alike, page)
+
+    def row(idea):
+        return {
+            "id": idea.pk,
+            "title": idea.title,
+            "url": idea.url,
+            "category": idea.category.name if idea.category else "",
+            "supporters": idea.support_count,
+            "distance": getattr(idea, "distance", None),
+        }
+
+    response = JsonResponse({"nearby": [row(i) for i in nearby], "alike": [row(i) for i in alike]})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+
+# --- the City's answers and merges (participation/idea_admin.py) ------------------------------------
+
+
+def public_map_for(idea, language_code):
+    """The live idea map showing ``idea``: in ``language_code`` first, else any translation."""
+    from .models.ideas import IdeaMapPage
+
+    pages = list(IdeaMapPage.objects.live().public().filter(translation_key=idea.group_id).select_related("locale"))
+    return next((page for page in pages if page.locale.language_code == language_code), None) or (
+        pages[0] if pages else None
+    )
+
+
+def email_status(idea):
+    """Tell the idea's author, in the language they wrote it in, the City's answer."""
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    author = idea.user
+    if author is None or not author.email:
+        return
+    with translation.override(idea.language):
+        page = public_map_for(idea, idea.language)
+        url = ""
+        if page is not None:
+            url = page.full_url + page.reverse_subpage("idea", kwargs={"idea_id": idea.pk})
+        answer, _language = idea.answer_in(idea.language)
+        body = render_to_string(
+            "participation/email/idea_status.txt",
+            {
+                "author": author,
+                "idea": idea,
+                "status": idea.get_status_display(),
+                "answer": answer,
+                "url": url,
+                "site_name": settings.SITE_DISPLAY_NAME,
+            },
+        )
+        subject = _("Your idea “%(title)s”: %(status)s") % {"title": idea.title, "status": idea.get_status_display()}
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [author.email])
+
+
+def merge(duplicate, original):
+    """``duplicate`` now points at ``original``: its supporters move there, each counted once."""
+    with transaction.atomic():
+        already = IdeaSupport.objects.filter(idea=original).values("user")
+        IdeaSupport.objects.filter(idea=duplicate).exclude(user__in=already).update(idea=original)
+        IdeaSupport.objects.filter(idea=duplicate).delete()
+        for idea in (original, duplicate):
+            Idea.objects.filter(pk=idea.pk).update(support_count=IdeaSupport.objects.filter(idea=idea).count())
+        Idea.objects.filter(pk=duplicate.pk).update(merged_into=original)
+        group_changed(original.group_id)

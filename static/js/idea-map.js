@@ -1,0 +1,186 @@
+/* Idea maps (participation/ideas.py): the map beside the list, the point picker of the form, an idea's
+   small map, and the form's live "similar ideas" check. Progressive enhancement only: the list, the
+   named places and the coordinate fields work without this script. No inline script or style: the
+   configuration comes from the element's data-map attribute (JSON), colours from CSS classes. */
+(function () {
+  "use strict";
+
+  function text(config, key) {
+    return (config.text && config.text[key]) || key;
+  }
+
+  function element(tag, className, content) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (content !== undefined) node.textContent = content;
+    return node;
+  }
+
+  function markerIcon(colour) {
+    return L.divIcon({
+      className: "idea-marker idea-marker--" + (colour || "grey"),
+      html: "",
+      iconSize: [22, 22],
+      iconAnchor: [11, 11],
+      popupAnchor: [0, -10],
+    });
+  }
+
+  function baseMap(node, config) {
+    var map = L.map(node, { scrollWheelZoom: false }).setView(config.centre, config.zoom);
+    L.tileLayer(config.tiles, { attribution: config.attribution, maxZoom: config.maxZoom }).addTo(map);
+    if (config.area) {
+      L.geoJSON(config.area, {
+        interactive: false,
+        style: { color: "#0066cc", weight: 2, fillOpacity: 0.05 },
+      }).addTo(map);
+    }
+    return map;
+  }
+
+  function popup(feature, config) {
+    var box = element("div", "idea-popup");
+    var link = element("a", "fw-bold", feature.properties.title);
+    link.href = feature.properties.url;
+    box.appendChild(link);
+    box.appendChild(element("div", "small", feature.properties.category + " · " + feature.properties.status_label));
+    box.appendChild(
+      element("div", "small", text(config, "supporters").replace("%(count)s", feature.properties.supporters))
+    );
+    return box;
+  }
+
+  function showIdeas(node, map, config) {
+    var layer = typeof L.markerClusterGroup === "function" ? L.markerClusterGroup({ showCoverageOnHover: false }) : L.layerGroup();
+    var category = node.getAttribute("data-category");
+    var status = node.getAttribute("data-status");
+    fetch(config.feed, { headers: { Accept: "application/geo+json" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { features: [] }; })
+      .then(function (collection) {
+        collection.features.forEach(function (feature) {
+          if (category && feature.properties.category_key !== category) return;
+          if (status && feature.properties.status !== status) return;
+          var c = feature.geometry.coordinates;
+          var marker = L.marker([c[1], c[0]], {
+            icon: markerIcon(feature.properties.colour),
+            title: feature.properties.title,
+            alt: feature.properties.title,
+            keyboard: true,
+          });
+          marker.bindPopup(function () { return popup(feature, config); });
+          layer.addLayer(marker);
+        });
+        layer.addTo(map);
+      })
+      .catch(function () { /* the list beside the map holds every idea */ });
+  }
+
+  function picker(node, map, config) {
+    var form = node.closest("form");
+    var lat = form.querySelector("[name=latitude]");
+    var lng = form.querySelector("[name=longitude]");
+    var place = form.querySelector("[name=place]");
+    var said = document.getElementById("map-picked");
+    var marker = null;
+
+    function put(latlng, announce) {
+      if (marker) marker.setLatLng(latlng);
+      else marker = L.marker(latlng, { icon: markerIcon("blue"), keyboard: false, interactive: false }).addTo(map);
+      if (announce && said) {
+        said.textContent = text(config, "picked")
+          .replace("%(lat)s", latlng.lat.toFixed(6))
+          .replace("%(lng)s", latlng.lng.toFixed(6));
+      }
+    }
+
+    if (lat.value && lng.value && !isNaN(parseFloat(lat.value)) && !isNaN(parseFloat(lng.value))) {
+      put(L.latLng(parseFloat(lat.value), parseFloat(lng.value)), false);
+    }
+    map.on("click", function (event) {
+      lat.value = event.latlng.lat.toFixed(6);
+      lng.value = event.latlng.lng.toFixed(6);
+      if (place) place.value = "";
+      put(event.latlng, true);
+      form.dispatchEvent(new Event("idea:moved"));
+    });
+    [lat, lng].forEach(function (input) {
+      input.addEventListener("change", function () {
+        var a = parseFloat(lat.value), b = parseFloat(lng.value);
+        if (!isNaN(a) && !isNaN(b)) put(L.latLng(a, b), false);
+        form.dispatchEvent(new Event("idea:moved"));
+      });
+    });
+    if (place) {
+      place.addEventListener("change", function () { form.dispatchEvent(new Event("idea:moved")); });
+    }
+  }
+
+  function similarCheck(form, config) {
+    var url = form.getAttribute("data-similar");
+    var out = document.getElementById("similar-live");
+    if (!url || !out) return;
+    var timer = null;
+    function run() {
+      var title = form.querySelector("[name=title]").value.trim();
+      var query = new URLSearchParams({
+        latitude: form.querySelector("[name=latitude]").value,
+        longitude: form.querySelector("[name=longitude]").value,
+        category: form.querySelector("[name=category]").value,
+        text: title + " " + form.querySelector("[name=description]").value,
+      });
+      var place = form.querySelector("[name=place]");
+      if (place && place.value && place.selectedOptions.length && !query.get("latitude")) query.set("place", place.value);
+      if (title.length < 4) { out.textContent = ""; return; }
+      fetch(url + "?" + query.toString(), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : { nearby: [], alike: [] }; })
+        .then(function (found) {
+          out.textContent = "";
+          var ideas = found.nearby.concat(found.alike);
+          if (!ideas.length) return;
+          out.appendChild(element("p", "fw-bold mb-1", text(config, "similar")));
+          var list = element("ul", "mb-3");
+          ideas.forEach(function (idea) {
+            var item = element("li");
+            var link = element("a", "", idea.title);
+            link.href = idea.url;
+            item.appendChild(link);
+            item.appendChild(document.createTextNode(" (" + text(config, "supporters").replace("%(count)s", idea.supporters) + ") "));
+            var support = element("a", "", text(config, "instead"));
+            support.href = idea.url + "#support";
+            item.appendChild(support);
+            list.appendChild(item);
+          });
+          out.appendChild(list);
+        })
+        .catch(function () {});
+    }
+    function later() { clearTimeout(timer); timer = setTimeout(run, 600); }
+    ["title", "description", "category"].forEach(function (name) {
+      var input = form.querySelector("[name=" + name + "]");
+      if (input) input.addEventListener("input", later);
+      if (input) input.addEventListener("change", later);
+    });
+    form.addEventListener("idea:moved", later);
+  }
+
+  function start() {
+    if (typeof L === "undefined") return;
+    document.querySelectorAll("[data-map]").forEach(function (node) {
+      var config;
+      try { config = JSON.parse(node.getAttribute("data-map")); } catch (error) { return; }
+      node.classList.add("idea-map--live");
+      var map = baseMap(node, config);
+      if (config.idea) {
+        L.marker(config.centre, { icon: markerIcon("blue"), keyboard: false, interactive: false }).addTo(map);
+      } else if (node.hasAttribute("data-pick")) {
+        picker(node, map, config);
+        similarCheck(node.closest("form"), config);
+      } else {
+        showIdeas(node, map, config);
+      }
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
