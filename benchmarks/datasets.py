@@ -10,6 +10,7 @@ inheritance, one multi-row INSERT per table), never one ``save()`` per row. Size
 numbers of issue 13, multiplied by ``--scale`` (``--small`` uses 1 %).
 """
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -265,10 +266,81 @@ def poll_pages(ctx):
     return [PageSpec(f"poll ({language})", demo_poll(language).url) for language in ctx.languages]
 
 
+# --- ideas on a map: Parco Dora's idea map ---
+
+
+def demo_map(language):
+    from participation.models import IdeaMapPage
+
+    return in_language(IdeaMapPage.objects.all(), language)
+
+
+def load_ideas(ctx):
+    """10,000 ideas spread over the map's area (all five categories and six statuses) and 10,000 supports."""
+    import random
+
+    from django.db import transaction
+
+    from participation import geometry
+    from participation.models import Idea, IdeaStatus, IdeaSupport
+
+    count, supports = ctx.size(IDEAS, "ideas"), ctx.size(IDEAS, "supports")
+    page = demo_map("it")
+    area = page.area_polygons
+    south, west, north, east = geometry.bounds(area)
+    categories = [category.translation_key for category in page.categories.order_by("sort_order")]
+    statuses = IdeaStatus.values
+    citizens = ctx.citizens(max(count, supports))
+    chance = random.Random(14)  # noqa: S311 - the same spread every run
+    ideas = []
+    while len(ideas) < count:
+        lat, lng = chance.uniform(south, north), chance.uniform(west, east)
+        if not geometry.contains(area, lng, lat):
+            continue
+        n = len(ideas)
+        ideas.append(
+            Idea(
+                group_id=page.translation_key,
+                user_id=citizens[n][0],
+                title=f"Idea {n}: più alberi, panchine e ombra",
+                description="Una proposta del benchmark, con qualche parola in più per il confronto per parole.",
+                category_key=categories[n % len(categories)],
+                latitude=lat,
+                longitude=lng,
+                language="en" if n % 4 == 0 else "it",
+                status=statuses[n % len(statuses)],
+            )
+        )
+    with transaction.atomic():
+        made = Idea.objects.bulk_create(ideas, batch_size=2000)
+        rows = [IdeaSupport(idea_id=made[n % len(made)].pk, user_id=citizens[n][0]) for n in range(supports)]
+        IdeaSupport.objects.bulk_create(rows, batch_size=2000)
+        per_idea = Counter(row.idea_id for row in rows)
+        counted = [Idea(pk=pk, support_count=supporters) for pk, supporters in per_idea.items()]
+        Idea.objects.bulk_update(counted, ["support_count"], batch_size=2000)
+    return {"ideas": count, "supports": supports}
+
+
+def idea_pages(ctx):
+    from participation.models import Idea
+
+    pages = []
+    for language in ctx.languages:
+        page = demo_map(language)
+        idea = Idea.objects.published().filter(group=page.translation_key).order_by("-support_count", "pk").first()
+        pages += [
+            PageSpec(f"idea map ({language})", page.url, LISTING),
+            PageSpec(f"idea ({language})", f"{page.url}{idea.pk}/"),
+            PageSpec(f"ideas.geojson ({language})", f"{page.url}ideas.geojson", LISTING),
+        ]
+    return pages
+
+
 SITE = Dataset("site", pages=site_pages)
 PROCESS = Dataset("process", pages=process_pages, load=load_process, sizes={"comments": 10_000})
 POLL = Dataset("poll", pages=poll_pages, prepare=show_poll_results, load=load_poll, sizes={"votes": 50_000})
+IDEAS = Dataset("ideas", pages=idea_pages, load=load_ideas, sizes={"ideas": 10_000, "supports": 10_000})
 
-# In the order they are loaded and measured. Later page types append theirs (ideas: 10,000 ideas and
-# supports; budgets: 20,000 ballots; reports: 10,000 reports), with their exports.
-DATASETS = [SITE, PROCESS, POLL]
+# In the order they are loaded and measured. Later page types append theirs (budgets: 20,000 ballots;
+# reports: 10,000 reports), with their exports.
+DATASETS = [SITE, PROCESS, POLL, IDEAS]

@@ -105,7 +105,7 @@ def test_measure_export_times_the_first_chunk_and_the_memory():
 def test_the_registry_describes_each_page_type_once():
     names = [dataset.name for dataset in DATASETS]
     assert len(names) == len(set(names))
-    assert {"site", "process", "poll"} <= set(names)
+    assert {"site", "process", "poll", "ideas"} <= set(names)
     for dataset in DATASETS:
         assert isinstance(dataset, Dataset) and callable(dataset.pages) and callable(dataset.load)
         assert dataset.exports(Context()) == []  # none yet: the results issue adds them
