@@ -21,7 +21,7 @@ from home.demo import (
     ensure_standard_pages,
     load_content,
 )
-from participation.demo import ensure_comment_site, ensure_comments, ensure_poll
+from participation.demo import ensure_ballots, ensure_comment_site, ensure_comments, ensure_poll
 
 
 class Command(BaseCommand):
@@ -42,6 +42,7 @@ class Command(BaseCommand):
             created += ensure_consultation_details(consultations)
             poll, made = ensure_poll(consultations[0], {name: entry["image"] for name, entry in images.items()})
             created += made
+            created += ensure_ballots(poll)
             created += ensure_comment_site()
             for page_group in (consultations[0], poll):
                 created += ensure_comments(page_group)
