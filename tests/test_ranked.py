@@ -186,6 +186,7 @@ def test_the_database_refuses_one_rank_twice_in_a_vote_and_rank_zero(poll, citiz
     PollVoteChoice.objects.create(vote=other, option_key=third, rank=None)
 
 
+@pytest.mark.django_db
 def test_the_voting_method_is_synchronised_not_translated():
     from wagtail_localize.fields import get_translatable_fields
 
