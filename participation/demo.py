@@ -1,5 +1,5 @@
-"""Demo participation content for seed_demo: the Parco Dora poll, a few comment threads and the
-django.contrib.sites record comments point at.
+"""Demo participation content for seed_demo: the Parco Dora poll (a ranked vote, with demo ballots), a few
+comment threads and the django.contrib.sites record comments point at.
 
 Idempotent: looked up first, created only when missing.
 """
@@ -16,7 +16,8 @@ from django.utils import timezone, translation
 from consultations.models import ConsultationPage
 
 from .comments import post_comment
-from .models import ParticipationComment, PollOption, PollPage
+from .core.invalidation import group_changed
+from .models import ParticipationComment, PollOption, PollPage, PollVote, PollVoteChoice
 
 CONTENT = json.loads((Path(__file__).resolve().parent / "demo.json").read_text(encoding="utf-8"))
 
@@ -52,6 +53,7 @@ def ensure_poll(consultation, images):
                 intro=data[code]["intro"],
                 question=data[code]["question"],
                 max_choices=1,
+                ranked=data.get("ranked", False),
                 phase_key=phase.translation_key,
                 opens_at=opens_at,
                 closes_at=closes_at,
@@ -77,10 +79,55 @@ def ensure_poll(consultation, images):
             page.phase_key, page.opens_at, page.closes_at = phase.translation_key, opens_at, closes_at
             page.save_revision().publish()
             created += 1
+        ranked = data.get("ranked", False)
+        if page.ranked != ranked and not PollVote.objects.filter(group=page.translation_key).exists():
+            # A demo seeded before the poll became ranked: switched while nobody has voted (as the admin allows).
+            page.ranked = ranked
+            page.save_revision().publish()
+            created += 1
         translation_key = page.translation_key
         option_keys = [option.translation_key for option in page.options.order_by("sort_order")]
         pages[code] = page
     return pages, created
+
+
+def ensure_ballots(poll):
+    """The demo voters' ranked ballots on the poll (demo.json "ballots"), each voter's once; returns how many made.
+
+    Demo voters are accounts of their own (verified, no usable password: nobody logs in as them), so
+    Giulia and Marco, the demo citizens, still find the poll without a vote of theirs. Written directly,
+    as cast_vote would store them (ranks 1..k), without its rate limit and voting window.
+    """
+    from allauth.account.models import EmailAddress
+
+    page = poll["it"]
+    if not page.ranked:
+        return 0
+    User = get_user_model()
+    options = [option.translation_key for option in page.options.order_by("sort_order")]
+    group = page.ensure_group()
+    created, number = 0, 0
+    for entry in CONTENT["poll"].get("ballots", []):
+        for _ in range(entry["voters"]):
+            number += 1
+            email = f"votante.demo{number}@example.org"
+            voter = User.objects.filter(email__iexact=email).first()
+            if voter is None:
+                voter = User(username=f"votante.demo{number}", email=email, display_name=f"Votante demo {number}")
+                voter.set_unusable_password()
+                voter.save()
+                EmailAddress.objects.create(user=voter, email=email, verified=True, primary=True)
+                created += 1
+            vote, made = PollVote.objects.get_or_create(group=group, user=voter, defaults={"language": "it"})
+            if made:
+                PollVoteChoice.objects.bulk_create(
+                    PollVoteChoice(vote=vote, option_key=options[index], rank=rank)
+                    for rank, index in enumerate(entry["ranking"], start=1)
+                )
+                created += 1
+    if created:
+        group_changed(group.pk)
+    return created
 
 
 def ensure_comment_site():

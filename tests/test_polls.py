@@ -195,8 +195,11 @@ def test_the_voters_choice_is_marked(client, citizen, poll):
     assert "Change my vote" in page.select_one("#vote button[type=submit]").get_text()
 
 
-def test_poll_page_query_count_does_not_grow_with_votes(client, citizen, poll):
-    PollPage.objects.filter(translation_key=poll["it"].translation_key).update(results_visibility="always")
+@pytest.mark.parametrize("ranked", [False, True], ids=["single", "ranked"])
+def test_poll_page_query_count_does_not_grow_with_votes(client, citizen, poll, ranked):
+    PollPage.objects.filter(translation_key=poll["it"].translation_key).update(
+        results_visibility="always", ranked=ranked
+    )
     client.force_login(citizen)
     client.get(poll["it"].url)
     with CaptureQueriesContext(connection) as few:
@@ -204,9 +207,12 @@ def test_poll_page_query_count_does_not_grow_with_votes(client, citizen, poll):
     for number in range(40):
         voter = User.objects.create_user(f"votante{number}", f"v{number}@example.org", "x")
         vote_row = PollVote.objects.create(group=poll["it"].ensure_group(), user=voter, language="it")
-        PollVoteChoice.objects.create(vote=vote_row, option_key=options(poll["it"])[number % 3].translation_key)
+        for rank in (1, 2) if ranked else (None,):  # a ranked ballot: two options in order
+            option = options(poll["it"])[(number + (rank or 1)) % 3]
+            PollVoteChoice.objects.create(vote=vote_row, option_key=option.translation_key, rank=rank)
     with CaptureQueriesContext(connection) as many:
-        client.get(poll["it"].url)
+        response = client.get(poll["it"].url)
+    assert "Hanno votato 40 persone" in response.content.decode()
     assert len(many.captured_queries) == len(few.captured_queries)
 
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from participation.comments import react
 from participation.models import CommentReaction, PollPage
 from participation.polls import cast_vote
-from tests.factories import CommentFactory, StandardPageFactory, UserFactory
+from tests.factories import CommentFactory, PollPageFactory, StandardPageFactory, UserFactory, translate
 
 BUDGET = 15
 
@@ -19,6 +19,7 @@ PAGES = {
     "index": lambda tree: tree["index"]["it"].url,
     "consultation": lambda tree: tree["consultation"]["it"].url,
     "poll": lambda tree: tree["poll"]["en"].url,
+    "ranked poll": lambda tree: tree["ranked"]["en"].url,
     "standard": lambda tree: tree["standard"].url,
     "search": lambda tree: "/it/search/?q=parco",
 }
@@ -29,6 +30,10 @@ def pages(tree):
     tree = dict(tree)
     tree["standard"] = StandardPageFactory(parent=tree["home"]["it"], title="Privacy", slug="privacy")
     PollPage.objects.filter(translation_key=tree["poll"]["it"].translation_key).update(results_visibility="always")
+    ranked = PollPageFactory(
+        parent=tree["consultation"]["it"], title="Ordina", slug="ordina", ranked=True, results_visibility="always"
+    )
+    tree["ranked"] = {"it": ranked, "en": translate(ranked, title="Rank them", slug="rank-them")}
     return tree
 
 
@@ -56,6 +61,10 @@ def participate(tree, how_many):
         CommentFactory(page=tree["consultation"]["en"], user=replier, parent=comment, text="Reply")
         react(comment=comment, user=replier, reaction=CommentReaction.LIKE)
         cast_vote(poll=poll, user=author, option_ids=[options[n % len(options)].pk])
+        ranked = PollPage.objects.get(pk=tree["ranked"]["it"].pk)
+        order = list(ranked.options.all())
+        order = order[n % len(order) :] + order[: n % len(order)]
+        cast_vote(poll=ranked, user=author, ranking={option.pk: rank for rank, option in enumerate(order, 1)})
 
 
 @pytest.mark.parametrize("kind", list(PAGES))

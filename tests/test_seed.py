@@ -13,6 +13,7 @@ from wagtail.models import Locale, Page, PageLogEntry, Revision, Site
 from consultations.demo import ensure_consultation_details
 from consultations.models import ConsultationPage
 from home.models import HomePageFeaturedPage, SiteLinks
+from participation.models import PollPage, PollVote, PollVoteChoice
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 
@@ -28,6 +29,7 @@ def snapshot():
         "featured": HomePageFeaturedPage.objects.count(),
         "sites": list(Site.objects.values_list("hostname", "root_page", "is_default_site")),
         "links": list(SiteLinks.objects.values()),
+        "ballots": list(PollVoteChoice.objects.order_by("pk").values_list("vote__user", "option_key", "rank")),
     }
 
 
@@ -159,11 +161,35 @@ def test_demo_details(consultations):
 
 
 def test_demo_poll_translations_share_options(site_tree):
-    from participation.models import PollPage
-
     poll = {code: PollPage.objects.get(locale__language_code=code) for code in ("it", "en")}
     italian, english = (list(poll[code].options.order_by("sort_order")) for code in ("it", "en"))
     assert len(italian) == len(english) == 3
     assert [o.translation_key for o in italian] == [o.translation_key for o in english]
     assert poll["it"].get_parent().pk == site_tree["consultations"]["it"][0].pk
     assert poll["it"].is_open
+
+
+def test_demo_poll_is_ranked_with_consistent_ballots():
+    """The layout poll is a preferential vote; each demo ballot ranks options 1..k, and the Schulze winner
+    (the gardens, everyone's second choice) is not the first-preference leader (sports)."""
+    from participation.polls import ranked_tally
+
+    poll = {code: PollPage.objects.get(locale__language_code=code) for code in ("it", "en")}
+    assert poll["it"].ranked and poll["en"].ranked
+    votes = PollVote.objects.filter(group=poll["it"].translation_key).prefetch_related("choices")
+    assert votes.count() == 10
+    option_keys = {option.translation_key for option in poll["it"].options.all()}
+    for vote in votes:
+        ranks = sorted(choice.rank for choice in vote.choices.all())
+        assert ranks == list(range(1, len(ranks) + 1))
+        assert {choice.option_key for choice in vote.choices.all()} <= option_keys
+    assert not PollVote.objects.filter(user__email__in=["giulia.rossi@example.org", "marco.bianchi@example.org"])
+    rows, voters, result = ranked_tally(poll["en"])
+    assert voters == 10
+    assert [row["count"] for row in rows] == [3, 3, 4]
+    labels = {option.translation_key: option.label for option in poll["en"].options.all()}
+    assert [[labels[key] for key in tier] for tier in result.ranking] == [
+        ["Shared vegetable and flower gardens"],
+        ["One large meadow"],
+        ["Sports and events"],
+    ]

@@ -32,7 +32,7 @@ class PollPageForm(PhaseWindowFormMixin, WagtailAdminPageForm):
                 return bool(form.data.get(form.add_prefix("DELETE")))
 
             kept = [form for form in options.forms if (form.instance.pk or form.has_changed()) and not deleted(form)]
-            if (cleaned.get("max_choices") or 1) > max(len(kept), 1):
+            if not cleaned.get("ranked") and (cleaned.get("max_choices") or 1) > max(len(kept), 1):
                 self.add_error("max_choices", _("There cannot be more choices than options."))
             for form in options.forms:
                 if (
@@ -43,7 +43,35 @@ class PollPageForm(PhaseWindowFormMixin, WagtailAdminPageForm):
                     raise ValidationError(
                         _("“%(label)s” already has votes and cannot be removed.") % {"label": form.instance.label}
                     )
+        self._refuse_a_new_method_once_voted(cleaned)
         return cleaned
+
+    def _refuse_a_new_method_once_voted(self, cleaned):
+        """Votes were cast under the saved method: switching single, multiple or ranked would misread them."""
+        page = self.instance
+        if page.pk is None or "ranked" not in cleaned or "max_choices" not in cleaned:
+            return
+        saved = PollPage.objects.filter(pk=page.pk).values("ranked", "max_choices").first()
+        if saved is None:
+            return
+        method = voting_method(cleaned["ranked"], cleaned["max_choices"] or 1)
+        if method == voting_method(saved["ranked"], saved["max_choices"]):
+            return
+        if PollVote.objects.filter(group_id=page.translation_key).exists():
+            self.add_error(
+                "ranked" if cleaned["ranked"] != saved["ranked"] else "max_choices",
+                _(
+                    "This poll already has votes, so its voting method (single choice, multiple choice or "
+                    "ranked) cannot be changed."
+                ),
+            )
+
+
+def voting_method(ranked, max_choices):
+    """ "ranked", "multiple" or "single": how citizens vote on a poll with these settings."""
+    if ranked:
+        return PollPage.METHOD_RANKED
+    return PollPage.METHOD_MULTIPLE if max_choices > 1 else PollPage.METHOD_SINGLE
 
 
 class PollPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, RoutablePageMixin, Page):
@@ -56,10 +84,22 @@ class PollPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, Routable
         (RESULTS_AFTER_CLOSE, _("Visible only after the poll closes")),
     ]
 
+    METHOD_SINGLE, METHOD_MULTIPLE, METHOD_RANKED = "single", "multiple", "ranked"
+
     intro = models.TextField(_("introduction"), max_length=1000, blank=True)
     question = models.CharField(_("question"), max_length=255)
     max_choices = models.PositiveSmallIntegerField(
-        _("maximum choices"), default=1, help_text=_("1 means a single choice; more lets citizens pick several.")
+        _("maximum choices"),
+        default=1,
+        help_text=_("1 means a single choice; more lets citizens pick several. Not used by ranked polls."),
+    )
+    ranked = models.BooleanField(
+        _("ranked vote"),
+        default=False,
+        help_text=_(
+            "Citizens put the options in their order of preference (all or only some); the winner is found "
+            "with the Schulze method. Cannot be changed once the poll has votes."
+        ),
     )
     results_visibility = models.CharField(
         _("results"), max_length=16, choices=RESULTS_CHOICES, default=RESULTS_AFTER_VOTE
@@ -74,6 +114,7 @@ class PollPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, Routable
             [
                 FieldPanel("phase_key"),
                 FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
+                FieldPanel("ranked"),
                 FieldPanel("max_choices"),
                 FieldPanel("results_visibility"),
             ],
@@ -81,8 +122,11 @@ class PollPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, Routable
         ),
     ]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("question")]
-    # The phase is the same in every language: translators don't see it.
-    override_translatable_fields = [SynchronizedField("phase_key", overridable=False)]
+    # The phase and the voting method are the same in every language: translators don't see them.
+    override_translatable_fields = [
+        SynchronizedField("phase_key", overridable=False),
+        SynchronizedField("ranked", overridable=False),
+    ]
 
     parent_page_types = ["consultations.ConsultationPage"]
     subpage_types = []
@@ -91,8 +135,16 @@ class PollPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, Routable
         verbose_name = _("poll page")
 
     @property
+    def voting_method(self):
+        return voting_method(self.ranked, self.max_choices)
+
+    @property
     def is_multiple_choice(self):
-        return self.max_choices > 1
+        return self.voting_method == self.METHOD_MULTIPLE
+
+    @property
+    def is_ranked(self):
+        return self.ranked
 
     def get_context(self, request, *args, vote_errors=None, submitted=None, **kwargs):
         from participation.polls import poll_context
@@ -170,14 +222,28 @@ class PollVote(models.Model):
 
 
 class PollVoteChoice(models.Model):
-    """An option chosen in a vote (several for multiple-choice polls), by the option's translation key."""
+    """An option chosen in a vote (several for multiple-choice polls), by the option's translation key.
+
+    In a ranked poll each option the citizen ranked has a row with its ``rank`` (1 = favourite; the
+    ranks of one vote are 1..k with no gap, checked by ``cast_vote``); unranked options have no row.
+    Single and multiple-choice votes leave ``rank`` empty.
+    """
 
     vote = models.ForeignKey(PollVote, on_delete=models.CASCADE, related_name="choices")
     option_key = models.UUIDField(_("option"), db_index=True)
+    rank = models.PositiveSmallIntegerField(_("rank"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("poll choice")
-        constraints = [models.UniqueConstraint(fields=["vote", "option_key"], name="one_choice_per_option_per_vote")]
+        constraints = [
+            models.UniqueConstraint(fields=["vote", "option_key"], name="one_choice_per_option_per_vote"),
+            models.UniqueConstraint(
+                fields=["vote", "rank"], condition=models.Q(rank__isnull=False), name="one_option_per_rank_per_vote"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rank__isnull=True) | models.Q(rank__gte=1), name="ranks_start_at_one"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.vote_id}:{self.option_key}"

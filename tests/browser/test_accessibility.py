@@ -92,13 +92,18 @@ def test_citizen_votes_and_comments_with_the_keyboard(demo_site, page):
 
     log_in(page, demo_site.url)
     poll = PollPage.objects.live().get(locale__language_code="en")
+    assert poll.ranked  # the demo poll is a ranked vote: ranked with the "Move" buttons and Enter
     page.goto(demo_site.url + poll.url)
-    page.locator("input[name=options]").first.focus()
-    page.keyboard.press("Space")
+    last = page.locator(".ranking-item").last
+    last.locator("[data-move=up]").focus()
+    for _ in range(3):  # up past the two other options, then into the ranking, as number 1
+        page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('[data-ranking-status]').textContent !== ''")
+    assert "is now number 1 of 1" in page.locator("[data-ranking-status]").text_content()
     page.locator("#vote button[type=submit]").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert "your choice" in page.locator("#vote").inner_text()
+    assert "your rank: 1" in page.locator("#vote").inner_text()
     assert PollVote.objects.filter(user__email="giulia.rossi@example.org").count() == 1
 
     page.locator("#comment-comment").fill("Typed with the keyboard only.")
@@ -106,6 +111,40 @@ def test_citizen_votes_and_comments_with_the_keyboard(demo_site, page):
         page.locator("#comment-form button[type=submit]").press("Enter")
     assert "Typed with the keyboard only." in page.locator("#comments").inner_text()
     assert ParticipationComment.objects.filter(comment="Typed with the keyboard only.").exists()
+
+
+def test_ranked_poll_form_and_results_are_accessible_in_both_languages(demo_site, page):
+    """The demo's ranked poll as a citizen ranks it: the form without and with its JavaScript, after
+    moving options, and the results (winner, ranking, first preferences, head-to-head table)."""
+    from participation.models import PollPage
+
+    axe = Axe()
+    failures = {}
+
+    def scan(label):
+        blocking = [v for v in axe.run(page).response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+        if blocking:
+            failures[label] = format_violations(blocking)
+
+    log_in(page, demo_site.url)
+    for code in ("it", "en"):
+        poll = PollPage.objects.live().get(locale__language_code=code)
+        assert poll.ranked
+        page.goto(demo_site.url + poll.url)
+        page.locator(".ranking-item [data-move=up]").first.wait_for()
+        assert page.locator("#vote select").count() == 3
+        scan(f"{poll.url} ranking form")
+        ranked, unranked = page.locator(".ranking-list-ranked > li"), page.locator(".ranking-list-unranked > li")
+        while ranked.count() < 2:  # the first "not ranked" option joins the ranking, last
+            unranked.first.locator("[data-move=up]").click()
+        ranked.last.locator("[data-move=up]").click()  # and goes up one place
+        assert ranked.count() == 2
+        scan(f"{poll.url} after moving two options")
+        with page.expect_navigation():
+            page.locator("#vote button[type=submit]").click()
+        assert page.locator("#pairwise").count() == 1
+        scan(f"{poll.url} results")
+    assert not failures, "\n".join(f"{url}\n{text}" for url, text in failures.items())
 
 
 def test_home_in_both_languages_with_keyboard_skip_link(demo_site, page):
@@ -160,7 +199,7 @@ def test_error_states_are_accessible_and_keep_the_text(demo_site, page):
     page.goto(demo_site.url + poll.url)
     with page.expect_navigation():
         page.locator("#vote button[type=submit]").click()
-    assert "Choose an option" in page.locator("#vote-errors").inner_text()
+    assert "Rank at least one option" in page.locator("#vote-errors").inner_text()
     assert page.locator("#vote fieldset").get_attribute("aria-describedby") == "vote-errors"
     blocking = [v for v in axe.run(page).response["violations"] if v["impact"] in BLOCKING_IMPACTS]
     assert not blocking, format_violations(blocking)

@@ -118,14 +118,28 @@ def test_no_violation_for_a_citizen_commenting_reporting_and_voting(demo_site, p
         page.locator("details.comment-reply summary").first.click()
         watch.check(f"{consultation.url} (comment form, report and reply forms open)")
 
+        # The demo poll is a ranked vote: its script reorders the options by drag and drop and with buttons.
         poll = PollPage.objects.live().get(locale__language_code=code)
+        assert poll.ranked
+        page.set_viewport_size({"width": 1280, "height": 2600})  # both lists in view: no scrolling mid-drag
         watch.visit(demo_site.url + poll.url)
-        page.locator("#vote .form-check-label").first.click()
+        ranked = page.locator(".ranking-list-ranked")
+        dragged = page.locator(".ranking-item").last
+        option = dragged.get_attribute("data-option")
+        dragged.drag_to(ranked)
+        assert ranked.locator(f"[data-option='{option}']").count() == 1, "drag and drop did not rank the option"
+        page.locator(".ranking-item").last.locator("[data-move=up]").click()  # a move with the buttons too
+        ranks = sorted(
+            int(value) for value in page.locator("#vote select").evaluate_all("s => s.map(e => e.value)") if value
+        )
+        assert ranks == list(range(1, len(ranks) + 1)) and ranks
+        watch.check(f"{poll.url} (options reordered with the script)")
         with page.expect_navigation():
             page.locator("#vote button[type=submit]").click()
         bars = page.locator(".poll-results meter")
         assert bars.count() > 0
         assert bars.first.bounding_box()["height"] > 0
+        assert page.locator("#pairwise").count() == 1
         watch.check(f"{poll.url} (voted, results shown)")
     watch.assert_clean()
 

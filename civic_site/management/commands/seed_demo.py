@@ -21,7 +21,7 @@ from home.demo import (
     ensure_standard_pages,
     load_content,
 )
-from participation.demo import ensure_comment_site, ensure_comments, ensure_idea_map, ensure_poll
+from participation.demo import ensure_ballots, ensure_comment_site, ensure_comments, ensure_idea_map, ensure_poll
 
 
 class Command(BaseCommand):
@@ -42,6 +42,7 @@ class Command(BaseCommand):
             created += ensure_consultation_details(consultations)
             poll, made = ensure_poll(consultations[0], {name: entry["image"] for name, entry in images.items()})
             created += made
+            created += ensure_ballots(poll)
             _ideas, made = ensure_idea_map(consultations[0], {name: entry["image"] for name, entry in images.items()})
             created += made
             created += ensure_comment_site()

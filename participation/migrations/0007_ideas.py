@@ -29,7 +29,7 @@ def trigram_extension(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('participation', '0005_comments_translation_groups'),
+        ('participation', '0006_ranked_polls'),
         ('wagtailcore', '0098_apitoken'),
         ('wagtailimages', '0027_image_description'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -29,7 +29,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("participation", "0006_ideas"),
+        ("participation", "0007_ideas"),
         ("accounts", "0003_roles"),
     ]
 
