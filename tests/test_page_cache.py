@@ -291,5 +291,7 @@ def test_a_page_is_stored_no_longer_than_until_the_next_change(visitor, tree, se
 
 
 def test_the_release_is_the_same_twice_and_names_the_code():
-    assert pagecache._release() == pagecache._release() == pagecache.release()
+    # Compared with itself, not with the value kept at the first request: the two-server test runs
+    # collectstatic during the suite, which adds the static manifest (as a new release would).
+    assert pagecache._release() == pagecache._release()
     assert len(pagecache.release()) == 16
