@@ -23,6 +23,7 @@ from django.db.models import Count, F
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -425,6 +426,9 @@ def map_context(page, request):
         "statuses": IdeaStatus.choices,
         "chosen_category": chosen_category,
         "chosen_status": chosen_status,
+        "filter_query": urlencode(
+            {name: value for name, value in (("category", chosen_category), ("status", chosen_status)) if value}
+        ),
         "listing": listing,
         "ideas": listed,
         "status_rows": [(value, label, counts[value]) for value, label in IdeaStatus.choices if counts[value]],

@@ -4,6 +4,7 @@ answers, moderation, merges, the GeoJSON feed, both languages and flat query cou
 import io
 import json
 import math
+from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -603,3 +604,66 @@ def test_query_counts_stay_flat_from_a_few_ideas_to_many(citizen, ideas_map, set
         many = (count_queries(Client(), url) if "new" not in url else 0, count_queries(signed_in, url))
         assert many == few[url], url
         assert max(many) <= BUDGET, (url, many)
+
+
+# --- the editor's side ---------------------------------------------------------------------------------
+
+
+def new_map_form(phase_obj, area, location="SRID=4326;POINT(7.6650 45.0880)"):
+    from django.utils import timezone
+
+    opens_at = timezone.localtime(timezone.now())
+    data = {
+        "title": "Idee per il parco",
+        "slug": "idee-per-il-parco",
+        "intro": "",
+        "location": location,
+        "zoom": "16",
+        "area": area,
+        "phase_key": str(phase_obj.translation_key) if phase_obj else "",
+        "opens_at": f"{opens_at:%Y-%m-%d %H:%M}",
+        "closes_at": f"{opens_at + timedelta(days=5):%Y-%m-%d %H:%M}",
+        "categories-TOTAL_FORMS": "1",
+        "categories-INITIAL_FORMS": "0",
+        "categories-MIN_NUM_FORMS": "1",
+        "categories-MAX_NUM_FORMS": "12",
+        "categories-0-name": "Verde",
+        "categories-0-colour": "green",
+        "categories-0-icon": "it-map-marker",
+        "categories-0-ORDER": "1",
+        "categories-0-DELETE": "",
+        "categories-0-id": "",
+        "places-TOTAL_FORMS": "0",
+        "places-INITIAL_FORMS": "0",
+        "places-MIN_NUM_FORMS": "0",
+        "places-MAX_NUM_FORMS": "1000",
+    }
+    return data
+
+
+def test_an_editor_draws_or_pastes_the_area_and_the_admin_checks_it(client, tree):
+    from django.urls import reverse
+
+    from tests.factories import EditorFactory
+
+    process = tree["consultation"]["it"]
+    phase = next(p for p in process.phases.all() if not p.is_results and p.contains(timezone_today()))
+    client.force_login(EditorFactory())
+    url = reverse("wagtailadmin_pages:add", args=("participation", "ideamappage", process.pk))
+    form = client.get(url).content.decode()
+    assert "data-area-map" in form and "vendor/leaflet.draw/leaflet.draw.js" in form and "js/area-field.js" in form
+    refused = client.post(url, new_map_form(phase, '{"type": "Point", "coordinates": [7.6, 45.0]}'))
+    assert refused.status_code == 200 and not IdeaMapPage.objects.filter(slug="idee-per-il-parco").exists()
+    outside = client.post(url, new_map_form(phase, json.dumps(PARK_AREA), location="SRID=4326;POINT(7.6869 45.0703)"))
+    assert outside.status_code == 200 and not IdeaMapPage.objects.filter(slug="idee-per-il-parco").exists()
+    created = client.post(url, new_map_form(phase, json.dumps(PARK_AREA)))
+    assert created.status_code == 302
+    page = IdeaMapPage.objects.get(slug="idee-per-il-parco")
+    assert page.contains(*INSIDE) and [c.name for c in page.categories.all()] == ["Verde"]
+    assert page.phase_key == phase.translation_key
+
+
+def timezone_today():
+    from django.utils import timezone
+
+    return timezone.localdate()

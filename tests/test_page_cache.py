@@ -262,7 +262,8 @@ def test_a_page_rendered_while_a_change_commits_is_not_kept_under_the_new_versio
 
 
 def test_stored_pages_expire_when_a_poll_opens_or_closes(tree):
-    now = timezone.now()
+    # Noon in Rome today, not the clock: at 23:55 the next midnight would come before a change 7 minutes on.
+    now = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
     opens_at = now + timedelta(minutes=7)
     PollPage.objects.filter(translation_key=tree["poll"]["it"].translation_key).update(
         opens_at=opens_at, closes_at=now + timedelta(days=3)

@@ -31,6 +31,7 @@ from consultations.schedule import PhaseWindowFormMixin, PhaseWindowMixin
 from participation import geometry
 from participation.core.groups import ParticipationPageMixin
 from participation.core.models import TranslationGroup
+from participation.panels import AreaWidget
 
 TITLE_MAX_LENGTH = 120
 DESCRIPTION_MAX_LENGTH = 2000
@@ -125,7 +126,7 @@ class IdeaMapPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, Routa
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
         MultiFieldPanel(
-            [LeafletPanel("location", zoom_field="zoom"), FieldPanel("zoom"), FieldPanel("area")],
+            [LeafletPanel("location", zoom_field="zoom"), FieldPanel("zoom"), FieldPanel("area", widget=AreaWidget)],
             heading=_("Map"),
         ),
         InlinePanel("categories", label=_("Category"), heading=_("Idea categories"), min_num=1, max_num=12),
