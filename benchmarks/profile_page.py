@@ -35,6 +35,7 @@ def main(argv=None):
     parser.add_argument("--anonymous", action="store_true")
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--cold", action="store_true", help="empty the cache before every request")
     parser.add_argument("--sql", action="store_true", help="print every query with its time")
     parser.add_argument("--save", help="write the last response here, CSRF tokens blanked (to compare renders)")
     args = parser.parse_args(argv)
@@ -49,6 +50,7 @@ def main(argv=None):
     import django
 
     django.setup()
+    from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -75,6 +77,8 @@ def main(argv=None):
         client.get(url)  # warm
         times = []
         for _ in range(args.repeat):
+            if args.cold:
+                cache.clear()
             with CaptureQueriesContext(connection) as queries:
                 began = time.perf_counter()
                 response = client.get(url)
@@ -95,6 +99,8 @@ def main(argv=None):
             for query in sorted(queries.captured_queries, key=lambda q: -float(q["time"])):
                 print(f"{float(query['time']) * 1000:8.1f} ms  {query['sql'][:300]}")
         if args.profile:
+            if args.cold:
+                cache.clear()
             profile = cProfile.Profile()
             profile.enable()
             client.get(url)
