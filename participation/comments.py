@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sites.models import Site
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.models import Page
 
+from civic_site import pagecache
 from consultations.models import ConsultationPage, Status
 
 from .core import ratelimit
@@ -307,36 +309,59 @@ def _mine(user):
     }
 
 
-def thread_tree(page, user=None, page_number=1):
-    """One page of a thread's visible tree, in a fixed number of queries however many comments.
+def thread_listing(key, version=None):
+    """(visible comment count, ids of the threads showing something, newest first) of a translation group.
 
-    Returns (nodes, visible comment count, paginator page of threads).
+    Reading it means scanning every comment of the group (three tables: no index can hold group,
+    thread and visibility together), so it is kept in the cache under the group's page-cache version
+    (``version``, else read here): every write that changes a thread calls ``group_changed()``, which
+    bumps that version before and after its commit, so a stale listing is never read again.
     """
-    key = group_key(page)
-    visible = Q(is_public=True, is_removed=False)
-    # Both counts in one query: visible comments, and threads showing something (as visible_threads()).
-    counts = ParticipationComment.objects.filter(group=key).aggregate(
-        comments=Count("pk", filter=visible),
-        threads=Count("pk", filter=Q(level=0) & (visible | Q(Exists(_visible_reply())))),
-    )
-    threads = Paginator(visible_threads(key).values_list("thread_id", flat=True), settings.COMMENTS_THREADS_PER_PAGE)
-    threads.__dict__["count"] = counts["threads"]  # Paginator.count is a cached property: no COUNT query
-    threads_page = threads.get_page(page_number)
-    thread_ids = list(threads_page.object_list)
-    comments = (
-        list(
-            ParticipationComment.objects.filter(group=key, thread_id__in=thread_ids)
-            .select_related("user")
-            .annotate(
-                likes=Count("reactions", filter=Q(reactions__value=LIKE)),
-                dislikes=Count("reactions", filter=Q(reactions__value=DISLIKE)),
-                **_mine(user),
-            )
-            .order_by("-thread_id", "order")
+    if version is None:
+        version = pagecache.versions([pagecache.group_tag(key)])[pagecache.group_tag(key)]
+    cache_key = f"{pagecache.KEY_PREFIX}:threads:{key}:{version}"
+    listing = cache.get(cache_key)
+    if listing is None:
+        comments = ParticipationComment.objects.filter(group=key, is_public=True, is_removed=False).count()
+        listing = (comments, list(visible_threads(key).values_list("thread_id", flat=True)))
+        cache.set(cache_key, listing, settings.PAGE_CACHE["TIMEOUT"])
+    return listing
+
+
+def thread_page(listing, page_number):
+    """The paginator page of thread ids for ``page_number`` (any value: Paginator.get_page's fallbacks)."""
+    return Paginator(listing[1], settings.COMMENTS_THREADS_PER_PAGE).get_page(page_number)
+
+
+def _in_threads(thread_ids):
+    """The comments of these threads (ids from ``visible_threads()``, so of one group).
+
+    Not filtered by group as well: a thread id is its first comment's id, and replies join their parent's
+    group, so the ids alone are exact; with the group too, SQLite walks the group's index (every comment
+    of the page) instead of the thread index (a few rows per thread).
+    """
+    return ParticipationComment.objects.filter(thread_id__in=thread_ids)
+
+
+def thread_comments(thread_ids, user=None):
+    """The comments of these threads, newest thread first, each in reply order: one query."""
+    if not thread_ids:
+        return []
+    return list(
+        _in_threads(thread_ids)
+        .select_related("user")
+        .annotate(
+            likes=Count("reactions", filter=Q(reactions__value=LIKE)),
+            dislikes=Count("reactions", filter=Q(reactions__value=DISLIKE)),
+            **_mine(user),
         )
-        if thread_ids
-        else []
+        .order_by("-thread_id", "order")
     )
+
+
+def build_tree(comments):
+    """The visible tree of ``thread_comments()``: roots with their replies, hidden comments kept only as
+    placeholders above visible replies."""
     nodes = {}
     roots = []
     for comment in comments:
@@ -345,4 +370,34 @@ def thread_tree(page, user=None, page_number=1):
             roots.append(node)
         else:
             nodes[comment.parent_id].children.append(node)
-    return [root for root in roots if root.prune()], counts["comments"], threads_page
+    return [root for root in roots if root.prune()]
+
+
+def thread_tree(page, user=None, page_number=1):
+    """One page of a thread's visible tree, in a fixed number of queries however many comments.
+
+    Returns (nodes, visible comment count, paginator page of threads).
+    """
+    key = group_key(page)
+    listing = thread_listing(key)
+    threads_page = thread_page(listing, page_number)
+    return build_tree(thread_comments(list(threads_page.object_list), user)), listing[0], threads_page
+
+
+def is_personal(comment, user):
+    """Whether ``comment`` shows differently to ``user`` than to other citizens: theirs, reacted to or reported."""
+    if not user.is_authenticated:
+        return False
+    reacted = getattr(comment, "my_reaction", None) or getattr(comment, "i_reported", False)
+    return comment.user_id == user.pk or bool(reacted)
+
+
+def has_personal(thread_ids, user):
+    """Whether ``user`` wrote, reacted to or reported any comment of these threads: one query."""
+    if not user.is_authenticated or not thread_ids:
+        return False
+    return _in_threads(thread_ids).filter(
+        Q(user=user)
+        | Exists(CommentReaction.objects.filter(comment=OuterRef("pk"), user=user))
+        | Exists(CommentReport.objects.filter(comment=OuterRef("pk"), user=user, reviewed_at__isnull=True))
+    ).exists()

@@ -1,0 +1,117 @@
+"""Time one page in-process, logged in as the benchmark's verified citizen: SQL per query and a profile.
+
+Builds the benchmark's database once (fresh SQLite or PostgreSQL database, migrate, seed_demo, every
+dataset's bulk load, as benchmarks/run.py does, without gunicorn or load) and keeps it in ``--dir`` so
+later runs only migrate and measure:
+
+    .venv/bin/python benchmarks/profile_page.py --dir /tmp/threadperf            # Parco Dora (it), logged in
+    .venv/bin/python benchmarks/profile_page.py --dir /tmp/threadperf --profile  # ... and the top of cProfile
+    .venv/bin/python benchmarks/profile_page.py --dir /tmp/threadperf --url /en/... --anonymous
+
+SQLite only when reusing a directory (a PostgreSQL database made here is dropped at the end).
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR.parent))
+
+from benchmarks import run  # noqa: E402 - needs the checkout on sys.path
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", required=True, help="where the SQLite database (and static files) live")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--url", help="the page (default: Parco Dora in Italian)")
+    parser.add_argument("--anonymous", action="store_true")
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--cold", action="store_true", help="empty the cache before every request")
+    parser.add_argument("--sql", action="store_true", help="print every query with its time")
+    parser.add_argument("--save", help="write the last response here, CSRF tokens blanked (to compare renders)")
+    args = parser.parse_args(argv)
+
+    tmp = Path(args.dir)
+    tmp.mkdir(parents=True, exist_ok=True)
+    fresh = not (tmp / "bench.sqlite3").exists()
+    database_url, drop = run.fresh_database(tmp)
+    env = run.bench_environment(tmp, database_url)
+    env["SECRET_KEY"] = "profile-page-not-secret-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105 - sessions survive runs
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from benchmarks.datasets import DATASETS, Context, parco_dora
+
+    try:
+        if fresh or connection.vendor != "sqlite":
+            run.step("seeding")
+            run.seed()
+            ctx = Context(scale=args.scale, languages=["it", "en"])
+            for dataset in DATASETS:
+                dataset.prepare(ctx)
+                run.step(f"loaded {dataset.name}: {dataset.load(ctx)}")
+            (tmp / "cookie").write_text("=".join(run.logged_in_session()))
+        else:
+            call_command("migrate", verbosity=0, interactive=False)
+        url = args.url or parco_dora("it").url
+        client = Client(HTTP_HOST="127.0.0.1")
+        if not args.anonymous:
+            name, value = (tmp / "cookie").read_text().split("=", 1)
+            client.cookies[name] = value
+        client.get(url)  # warm
+        times = []
+        for _ in range(args.repeat):
+            if args.cold:
+                cache.clear()
+            with CaptureQueriesContext(connection) as queries:
+                began = time.perf_counter()
+                response = client.get(url)
+                times.append((time.perf_counter() - began) * 1000)
+            client.cookies.pop("csrftoken", None)
+        assert response.status_code == 200, response.status_code
+        sql_ms = sum(float(query["time"]) for query in queries.captured_queries) * 1000
+        print(
+            f"{url} ({'anonymous' if args.anonymous else 'logged in'}, {connection.vendor}): "
+            f"median {statistics.median(times):.1f} ms, min {min(times):.1f} ms over {args.repeat}; "
+            f"{len(queries.captured_queries)} queries, {sql_ms:.1f} ms of SQL (last run); {len(response.content)} bytes"
+        )
+        if args.save:
+            token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+            html = token.sub('name="csrfmiddlewaretoken" value=""', response.content.decode())
+            Path(args.save).write_text(html)
+        if args.sql:
+            for query in sorted(queries.captured_queries, key=lambda q: -float(q["time"])):
+                print(f"{float(query['time']) * 1000:8.1f} ms  {query['sql'][:300]}")
+        if args.profile:
+            if args.cold:
+                cache.clear()
+            profile = cProfile.Profile()
+            profile.enable()
+            client.get(url)
+            profile.disable()
+            stats = pstats.Stats(profile).sort_stats(os.environ.get("SORT", "cumulative"))
+            stats.print_stats(int(os.environ.get("TOP", "40")))
+    finally:
+        if connection.vendor != "sqlite":
+            connection.close()
+            drop()
+
+
+if __name__ == "__main__":
+    main()
