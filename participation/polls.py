@@ -1,5 +1,6 @@
 """Voting on polls: one vote per citizen per poll translation group, counted in one tally across languages."""
 
+import hashlib
 from collections import Counter, defaultdict
 
 from django.contrib import messages
@@ -12,12 +13,40 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from civic_site import pagecache
+
 from .comments import has_verified_email
 from .core import ratelimit
 from .core.errors import Rejected
 from .core.invalidation import group_changed
 from .models import PollPage, PollVote, PollVoteChoice
 from .schulze import group_ballots, schulze
+
+# The counts behind a tally are kept in the shared cache under a version every vote bumps (now and
+# after its commit, as the page cache does): a logged-in citizen's poll page does not recount 50,000
+# ballots, and no server ever shows a tally older than the last committed vote.
+TALLY_TIMEOUT = 24 * 60 * 60
+
+
+def votes_tag(key):
+    return f"votes:{key}"
+
+
+def _counted(poll, kind, option_keys, count):
+    """``count()``'s result for ``poll``'s group, from the cache while no vote has changed it."""
+    from django.core.cache import cache
+
+    from civic_site import pagecache
+
+    tag = votes_tag(poll.group_key)
+    version = pagecache.versions([tag])[tag]
+    digest = hashlib.sha256(",".join(sorted(str(key) for key in option_keys)).encode()).hexdigest()[:16]
+    key = f"tally:{kind}:{poll.group_key}:{version}:{digest}"
+    counted = cache.get(key)
+    if counted is None:
+        counted = count()
+        cache.set(key, counted, TALLY_TIMEOUT)
+    return counted
 
 
 class VoteRejected(Rejected):
@@ -113,6 +142,7 @@ def cast_vote(*, poll, user, option_ids=(), ranking=None, ip_address=None):
         PollVoteChoice.objects.bulk_create(
             [PollVoteChoice(vote=vote, option_key=key, rank=rank) for key, rank in ranks.items()]
         )
+        pagecache.changed(votes_tag(group.pk))  # the cached counts (see _counted)
         if rules.results_visibility == PollPage.RESULTS_ALWAYS:
             # Anonymous visitors see the tally only then (votes close when results open to all).
             group_changed(group.pk)
@@ -153,11 +183,16 @@ def tally(poll, options=None):
     options = list(poll.options.all()) if options is None else options
     if poll.pk is None:  # previewing a poll that was never saved
         return [{"option": option, "count": 0, "percent": 0} for option in options], 0
-    per_option = {
-        f"option_{index}": Count("choices", filter=Q(choices__option_key=option.translation_key))
-        for index, option in enumerate(options)
-    }
-    counts = PollVote.objects.filter(group=poll.group_key).aggregate(voters=Count("pk", distinct=True), **per_option)
+    def count():
+        per_option = {
+            f"option_{index}": Count("choices", filter=Q(choices__option_key=option.translation_key))
+            for index, option in enumerate(options)
+        }
+        return PollVote.objects.filter(group=poll.group_key).aggregate(
+            voters=Count("pk", distinct=True), **per_option
+        )
+
+    counts = _counted(poll, "choice", [option.translation_key for option in options], count)
     voters = counts["voters"]
     rows = []
     for index, option in enumerate(options):
@@ -176,15 +211,18 @@ def ranked_tally(poll, options=None):
     """
     options = list(poll.options.all()) if options is None else options
     by_key = {option.translation_key: option for option in options}
-    ballots = defaultdict(dict)
-    if poll.pk is not None:  # an unsaved poll (a preview) has no ballots
+    def count():
+        ballots = defaultdict(dict)
         rows = PollVoteChoice.objects.filter(vote__group=poll.group_key, rank__isnull=False).values_list(
             "vote_id", "option_key", "rank"
         )
         for vote_id, key, rank in rows.iterator(chunk_size=5000):
             if key in by_key:
                 ballots[vote_id][key] = rank
-    grouped = group_ballots(ballots.values())
+        return group_ballots(ballots.values())
+
+    # An unsaved poll (a preview) has no ballots; identical ballots are kept once with their weight.
+    grouped = group_ballots([]) if poll.pk is None else _counted(poll, "ranked", list(by_key), count)
     result = schulze(None, by_key, grouped=grouped)
     voters = sum(weight for ballot, weight in grouped.items() if ballot)
     first = Counter()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from participation.models import PollPage, PollVote, PollVoteChoice
 from participation.polls import VoteRejected, cast_vote, tally
 from tests.factories import PollPageFactory, new_poll_form
+from tests.test_ranked import recount
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -202,6 +203,7 @@ def test_poll_page_query_count_does_not_grow_with_votes(client, citizen, poll, r
     )
     client.force_login(citizen)
     client.get(poll["it"].url)
+    recount(poll["it"].translation_key)  # both renders count the votes (a real vote drops the cached counts too)
     with CaptureQueriesContext(connection) as few:
         client.get(poll["it"].url)
     for number in range(40):
@@ -210,6 +212,7 @@ def test_poll_page_query_count_does_not_grow_with_votes(client, citizen, poll, r
         for rank in (1, 2) if ranked else (None,):  # a ranked ballot: two options in order
             option = options(poll["it"])[(number + (rank or 1)) % 3]
             PollVoteChoice.objects.create(vote=vote_row, option_key=option.translation_key, rank=rank)
+    recount(poll["it"].translation_key)
     with CaptureQueriesContext(connection) as many:
         response = client.get(poll["it"].url)
     assert "Hanno votato 40 persone" in response.content.decode()

@@ -135,7 +135,8 @@ def test_a_poll_page_renders_without_repeated_locale_or_page_lookups(client, tre
     assert len(locale_queries) <= 4, locale_queries
     # Finding the group's other pages: the rules page and the language switcher (twice); none for the thread.
     assert len(group_queries) <= 3, "\n".join(q[-300:] for q in group_queries)
-    assert len(vote_queries) == 2, vote_queries  # my choices; the counts and voters together: whatever their number
+    # My choices only: the counts come from the cache until a vote changes them (test below).
+    assert len(vote_queries) == 1, vote_queries
 
 
 def test_deleting_the_last_page_of_a_group_with_votes_is_refused_in_the_admin(client, tree):
@@ -230,3 +231,21 @@ def test_editors_set_a_thread_from_any_translation_once_per_group(client, tree):
     assert CommentThread.objects.count() == 1
     listing = client.get(reverse("wagtailsnippets_participation_commentthread:list")).content.decode()
     assert any(html.escape(page.title) in listing for page in consultation.values())
+
+
+def test_the_tally_is_counted_once_then_kept_until_a_vote_changes_it(client, tree):
+    poll = tree["poll"]
+    PollPage.objects.filter(translation_key=poll["it"].translation_key).update(results_visibility="always")
+    poll = {code: PollPage.objects.get(pk=page.pk) for code, page in poll.items()}
+    first, second = UserFactory(), UserFactory()
+    cast_vote(poll=poll["it"], user=first, option_ids=[options(poll["it"])[0].pk])
+    assert [row["count"] for row in tally(poll["en"])[0]] == [1, 0, 0]
+    with CaptureQueriesContext(connection) as queries:
+        rows, voters = tally(poll["it"])
+    assert [row["count"] for row in rows] == [1, 0, 0] and voters == 1
+    assert not [q for q in queries if "participation_pollvote" in q["sql"]]  # from the cache
+    cast_vote(poll=poll["en"], user=second, option_ids=[options(poll["en"])[2].pk])
+    assert [row["count"] for row in tally(poll["it"])[0]] == [1, 0, 1]
+    cast_vote(poll=poll["it"], user=first, option_ids=[options(poll["it"])[2].pk])  # a changed vote
+    rows, voters = tally(poll["en"])
+    assert [row["count"] for row in rows] == [0, 0, 2] and voters == 2
