@@ -401,7 +401,7 @@ class ConsultationPage(SitePageMixin, Page):
         today = timezone.localdate()
         phases = self.phase_list
         summary = summarise_phases(phases, today)
-        current = next((phase for phase in phases if phase.contains(today)), None)
+        current = self.get_current_phase(today)
         parent = self.ancestor_list[-1].specific_deferred if self.ancestor_list else None
         participation_pages = list(self.get_participation_pages())
         context.update(

@@ -140,8 +140,7 @@ class IdeaViewSet(SnippetViewSet):
 def answer_changed(idea, before):
     """Called after the admin saved ``idea``; ``before`` is the row as it was. Dates the answer, emails
     the author when the status or the answer changed, and drops the map's cached pages."""
-    from .core.invalidation import group_changed
-    from .ideas import email_status
+    from .ideas import email_status, ideas_changed
 
     changed = before is not None and (
         before.status != idea.status or before.answer != idea.answer or before.answer_en != idea.answer_en
@@ -154,7 +153,7 @@ def answer_changed(idea, before):
         from .ideas import merge
 
         merge(idea, idea.merged_into)
-    group_changed(idea.group_id)
+    ideas_changed(idea.group_id)
 
 
 def visible_q():

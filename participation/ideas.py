@@ -204,6 +204,20 @@ def store_photo(upload, title):
 # --- what citizens do -----------------------------------------------------------------------------
 
 
+def ideas_changed(group_key):
+    """Drop the cached pages showing this map's ideas: the map (its list, ideas, feed) and its process
+    page, which shows the ideas' counts by status."""
+    from wagtail.models import Page
+
+    keys = [group_key]
+    page = Page.objects.filter(translation_key=group_key).only("path", "depth").first()
+    if page is not None:
+        parent = page.get_parent()
+        if parent is not None:
+            keys.append(parent.translation_key)
+    group_changed(*keys)
+
+
 def check_can_submit(page, user, ip_address=None):
     if not user.is_authenticated:
         raise IdeaRejected(_("Log in to add an idea."))
@@ -250,7 +264,7 @@ def submit_idea(*, page, user, data, photo=None, ip_address=None):
             language=translation.get_language() or "it",
             is_approved=not page.rules.moderate_first,
         )
-        group_changed(group.pk)
+        ideas_changed(group.pk)
     return idea
 
 
@@ -280,7 +294,7 @@ def set_support(*, idea, user, support, ip_address=None):
             if not deleted:
                 return False
             Idea.objects.filter(pk=idea.pk).update(support_count=F("support_count") - 1)
-        group_changed(idea.group_id)
+        ideas_changed(idea.group_id)
     return True
 
 
@@ -769,4 +783,4 @@ def merge(duplicate, original):
         for idea in (original, duplicate):
             Idea.objects.filter(pk=idea.pk).update(support_count=IdeaSupport.objects.filter(idea=idea).count())
         Idea.objects.filter(pk=duplicate.pk).update(merged_into=original)
-        group_changed(original.group_id)
+        ideas_changed(original.group_id)

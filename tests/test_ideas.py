@@ -565,6 +565,19 @@ def test_a_new_idea_shows_at_once_to_anonymous_visitors(client, citizen, ideas_m
     assert "Nuova idea" in response.content.decode()
 
 
+def test_the_process_page_counts_its_maps_ideas_by_status_and_follows_changes(tree, ideas_map):
+    process = tree["consultation"]["en"]
+    idea = IdeaFactory(page=ideas_map["it"], status="feasible")
+    IdeaFactory(page=ideas_map["it"])
+    visitor = Client()
+    text = soup(visitor.get(process.url)).get_text(" ", strip=True)
+    assert "Ideas by status: Submitted 1 · Feasible 1" in text
+    idea.is_hidden = True
+    idea.save()  # in the admin: the process page's stored copy goes too
+    text = soup(visitor.get(process.url)).get_text(" ", strip=True)
+    assert "Ideas by status: Submitted 1" in text and "Feasible 1" not in text
+
+
 def count_queries(client, url):
     client.get(url)
     with CaptureQueriesContext(connection) as queries:

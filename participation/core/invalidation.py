@@ -47,8 +47,11 @@ def _user_deleted(sender, instance, **kwargs):
 
 
 def _idea_changed(sender, instance, **kwargs):
-    # An idea approved, hidden, answered or merged in the admin: the map, its list and feed change.
-    group_changed(instance.group_id)
+    # An idea approved, hidden, answered or merged in the admin: the map, its list and feed change,
+    # and its process page's counts by status.
+    from participation.ideas import ideas_changed
+
+    ideas_changed(instance.group_id)
 
 
 def connect():

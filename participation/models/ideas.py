@@ -189,6 +189,15 @@ class IdeaMapPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, Routa
             return geometry.centre(self.area_polygons)
         return float(point["y"]), float(point["x"])
 
+    @property
+    def status_summary(self):
+        """[(status label, count)] of the published ideas, for the process page (one query)."""
+        if "_status_summary" not in self.__dict__:
+            from participation.ideas import status_counts_for
+
+            self.__dict__["_status_summary"] = status_counts_for(self)
+        return self.__dict__["_status_summary"]
+
     def contains(self, lat, lng):
         return geometry.contains(self.area_polygons, lng, lat)
 
