@@ -680,3 +680,23 @@ def timezone_today():
     from django.utils import timezone
 
     return timezone.localdate()
+
+
+def test_every_feed_validates_against_the_published_schema(ideas_map):
+    from pathlib import Path
+
+    import jsonschema
+
+    schema = json.loads(
+        (Path(__file__).resolve().parent.parent / "participation/schemas/ideas.geojson.schema.json").read_text()
+    )
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    IdeaFactory(page=ideas_map["it"], title='Titolo con "virgolette" e <tag>', status="included")
+    IdeaFactory(page=ideas_map["it"], latitude=45.0951 - 0.0001, longitude=7.6601)
+    for page in ideas_map.values():
+        feed = Client().get(page.url + "ideas.geojson").json()
+        validator.validate(feed)
+        assert len(feed["features"]) == 2
+    empty = IdeaMapPageFactory(parent=ideas_map["it"].get_parent())
+    validator.validate(Client().get(empty.url + "ideas.geojson").json())
