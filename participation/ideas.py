@@ -308,12 +308,16 @@ STOPWORDS = set(
 )
 
 
-def words(text):
+def words(text, stem=True):
     """Normalised words of ``text``: lower case, no accents, no stop words, cut to a common stem of
-    five letters ("panchine"/"panchina", "benches"/"bench"); Italian and English alike."""
+    five letters ("panchine"/"panchina", "benches"/"bench"); Italian and English alike. ``stem=False``:
+    the whole words, in order (for PostgreSQL's trigrams, which compare word parts themselves)."""
     text = unicodedata.normalize("NFKD", text.lower())
     text = "".join(char for char in text if not unicodedata.combining(char))
-    return {word[:5] for word in re.findall(r"[a-z0-9]+", text) if len(word) > 2 and word not in STOPWORDS}
+    found = [word for word in re.findall(r"[a-z0-9]+", text) if len(word) > 2 and word not in STOPWORDS]
+    if not stem:
+        return list(dict.fromkeys(found))
+    return {word[:5] for word in found}
 
 
 def text_score(query_words, title, description):
@@ -367,12 +371,13 @@ def trigrams_available():
 def _alike(published, text):
     if trigrams_available():
         from django.contrib.postgres.search import TrigramWordSimilarity
-        from django.db.models import Value
+        from django.db.models import TextField, Value
         from django.db.models.functions import Concat, Lower
 
-        query = " ".join(sorted(words(text))) or text.lower()
+        query = " ".join(words(text, stem=False)) or text.lower()
+        both = Lower(Concat("title", Value(" "), "description", output_field=TextField()))
         return list(
-            published.annotate(score=TrigramWordSimilarity(query, Lower(Concat("title", Value(" "), "description"))))
+            published.annotate(score=TrigramWordSimilarity(query, both))
             .filter(score__gte=0.35)
             .order_by("-score", "-support_count")[: SIMILAR_LIMIT * 2]
         )
