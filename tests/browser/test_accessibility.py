@@ -101,7 +101,7 @@ def test_citizen_votes_and_comments_with_the_keyboard(demo_site, page):
     # Every move is announced (the first two as "no longer ranked": it moves within the unranked list), so
     # wait for the last announcement itself, not for any: under load the first may be read before the third.
     page.wait_for_function(
-        "document.querySelector('[data-ranking-status]').textContent.includes('is now number 1 of 1')"
+        "() => document.querySelector('[data-ranking-status]').textContent.includes('is now number 1 of 1')"
     )
     page.locator("#vote button[type=submit]").focus()
     with page.expect_navigation():
