@@ -470,7 +470,8 @@ def test_signup_with_any_input_creates_a_whole_account_or_nothing(client, tree, 
     cache.clear()
     before = counts()
     address = email[-1] if isinstance(email, list) and email else email
-    known = bool(address) and EmailAddress.objects.filter(email__iexact=address).exists()
+    # An address with a NUL is never stored (and PostgreSQL refuses to even compare one): not known.
+    known = bool(address) and "\x00" not in address and EmailAddress.objects.filter(email__iexact=address).exists()
     response = client.post(
         "/it/accounts/signup/", {"email": email, "password1": password, "password2": password, "display_name": name}
     )
