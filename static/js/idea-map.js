@@ -51,12 +51,17 @@
   }
 
   function showIdeas(node, map, config) {
-    var layer = typeof L.markerClusterGroup === "function" ? L.markerClusterGroup({ showCoverageOnHover: false }) : L.layerGroup();
+    // chunkedLoading: thousands of markers are added in slices between frames, so the page stays responsive.
+    var clustered = typeof L.markerClusterGroup === "function";
+    var layer = clustered
+      ? L.markerClusterGroup({ showCoverageOnHover: false, chunkedLoading: true })
+      : L.layerGroup();
     var category = node.getAttribute("data-category");
     var status = node.getAttribute("data-status");
     fetch(config.feed, { headers: { Accept: "application/geo+json" }, credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.json() : { features: [] }; })
       .then(function (collection) {
+        var markers = [];
         collection.features.forEach(function (feature) {
           if (category && feature.properties.category_key !== category) return;
           if (status && feature.properties.status !== status) return;
@@ -68,9 +73,11 @@
             keyboard: true,
           });
           marker.bindPopup(function () { return popup(feature, config); });
-          layer.addLayer(marker);
+          markers.push(marker);
         });
         layer.addTo(map);
+        if (clustered) layer.addLayers(markers);  // one pass over all markers, not one per marker
+        else markers.forEach(function (marker) { layer.addLayer(marker); });
       })
       .catch(function () { /* the list beside the map holds every idea */ });
   }
