@@ -247,6 +247,11 @@ def cacheable(request, tags=()):
     request._page_cache = versions(tags)
 
 
+def etag_matches(request, etag):
+    """Whether the client already holds ``etag`` (its If-None-Match lists it): a 304 will do."""
+    return etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]
+
+
 def lookup(request):
     """The stored response for this request, or None."""
     if not may_use(request):
@@ -258,7 +263,7 @@ def lookup(request):
     if versions(stored_versions) != stored_versions:
         return None
     etag = dict(headers).get("ETag")
-    if etag and etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+    if etag and etag_matches(request, etag):
         response = HttpResponse(status=304)
     else:
         response = HttpResponse(content, status=status)

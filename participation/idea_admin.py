@@ -7,42 +7,25 @@ emailed to the idea's author in their language, and drops the cached pages of th
 import django_filters
 from django import forms
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
-from wagtail.models import Page
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .models import Idea, IdeaStatus, TranslationGroup
+from .core.admin import CitizensContentPolicy, group_titles
+from .models import Idea, IdeaStatus
 
 
-class IdeaModerationPolicy(ModelPermissionPolicy):
+class IdeaModerationPolicy(CitizensContentPolicy):
     """Ideas are the citizens': staff assess, hide and restore them, never add or delete (audit trail)."""
-
-    def user_has_permission(self, user, action):
-        if action in ("add", "delete"):
-            return False
-        return super().user_has_permission(user, action)
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        return self.user_has_permission(user, action)
 
 
 def map_choices():
     """The idea maps with ideas, by the title of their version in the admin's language."""
-    titles = {}
-    with_ideas = TranslationGroup.objects.filter(ideas__isnull=False).values("pk")
-    for key, code, title in Page.objects.filter(translation_key__in=with_ideas).values_list(
-        "translation_key", "locale__language_code", "title"
-    ):
-        if key not in titles or code == translation.get_language():
-            titles[key] = title
-    return sorted(((str(key), title) for key, title in titles.items()), key=lambda choice: choice[1])
+    return group_titles("ideas")
 
 
 class IdeaFilterSet(WagtailFilterSet):
@@ -155,6 +138,3 @@ def answer_changed(idea, before):
         merge(idea, idea.merged_into)
     ideas_changed(idea.group_id)
 
-
-def visible_q():
-    return Q(is_approved=True, is_hidden=False, merged_into__isnull=True)

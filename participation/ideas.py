@@ -547,7 +547,7 @@ def feed(page):
 
 def geojson_view(page, request):
     body, etag = feed(page)
-    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+    if pagecache.etag_matches(request, etag):
         response = HttpResponse(status=304)
     else:
         response = HttpResponse(body, content_type="application/geo+json; charset=utf-8")

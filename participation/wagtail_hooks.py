@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import translation
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -19,30 +18,22 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.widgets import Button
 from wagtail.log_actions import LogFormatter
 from wagtail.models import Page
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import idea_admin, moderation
+from .core.admin import CitizensContentPolicy, group_titles
 from .core.groups import groups_lost_by_deleting, groups_with_participation
 from .forms import HideCommentsForm
-from .models import CommentThread, Idea, ModerationReason, ParticipationComment, TranslationGroup
+from .models import CommentThread, Idea, ModerationReason, ParticipationComment
 from .models.comments import with_page_title
 
 # --- comments -------------------------------------------------------------------------------
 
 
-class CommentModerationPolicy(ModelPermissionPolicy):
+class CommentModerationPolicy(CitizensContentPolicy):
     """Comments are the citizens': staff hide and restore them, never add or delete (audit trail)."""
-
-    def user_has_permission(self, user, action):
-        if action in ("add", "delete"):
-            return False
-        return super().user_has_permission(user, action)
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        return self.user_has_permission(user, action)
 
 
 register_permission_policy(ParticipationComment, CommentModerationPolicy(ParticipationComment), exact_class=True)
@@ -51,14 +42,7 @@ register_permission_policy(Idea, idea_admin.IdeaModerationPolicy(Idea), exact_cl
 
 def page_choices():
     """The pages that have comments, by the title of their version in the admin's language (one query)."""
-    titles = {}
-    with_comments = TranslationGroup.objects.filter(comments__isnull=False).values("pk")
-    for key, code, title in Page.objects.filter(translation_key__in=with_comments).values_list(
-        "translation_key", "locale__language_code", "title"
-    ):
-        if key not in titles or code == translation.get_language():
-            titles[key] = title
-    return sorted(((str(key), title) for key, title in titles.items()), key=lambda choice: choice[1])
+    return group_titles("comments")
 
 
 class CommentFilterSet(WagtailFilterSet):
