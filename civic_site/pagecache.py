@@ -247,6 +247,13 @@ def cacheable(request, tags=()):
     request._page_cache = versions(tags)
 
 
+def depends_on(request, *tags):
+    """A view under a cacheable page (a sub-route) showing more than the page's own groups adds their tags."""
+    stored = getattr(request, "_page_cache", None)
+    if stored is not None:
+        stored.update(versions(set(tags) - set(stored)))
+
+
 def etag_matches(request, etag):
     """Whether the client already holds ``etag`` (its If-None-Match lists it): a 304 will do."""
     return etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]

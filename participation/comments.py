@@ -25,7 +25,7 @@ from consultations.models import ConsultationPage, Status
 
 from .core import ratelimit
 from .core.errors import Rejected
-from .core.groups import ensure_group, group_key
+from .core.groups import ensure_group, group_key, live_translation
 from .core.invalidation import group_changed
 from .models import CommentReaction, CommentReport, CommentThread, ParticipationComment, TranslationGroup
 
@@ -58,8 +58,11 @@ def thread_state(page):
     """(is_open, state) for the thread of `page` (any translation): one query.
 
     By default a thread is open while its participatory process (the page itself, or the nearest
-    process above it) is open; editors may open or close it by hand.
+    process above it) is open; editors may open or close it by hand. An idea's thread (``IdeaThread``) follows
+    its map's.
     """
+    if not isinstance(page, Page):
+        return page.thread_state()
     set_by_hand = CommentThread.objects.filter(group=group_key(page)).values_list("state", flat=True)
     if isinstance(page, ConsultationPage):  # its phases are loaded once per page object anyway
         state = set_by_hand.first() or CommentThread.AUTO
@@ -127,7 +130,7 @@ def post_comment(*, page, user, text, parent_id=None, ip_address=None, notify=Tr
             parent_id=parent.pk if parent else 0,
         )
         comment.save()
-        group_changed(group.pk)
+        group_changed(group.pk, *getattr(page, "also_shown_in", ()))
         if parent is not None and notify:
             transaction.on_commit(lambda: notify_reply(parent, comment))
     return comment
@@ -168,16 +171,21 @@ def email_author(comment, subject, template, **context):
 
 
 def public_page_for(comment):
-    """The live, public page showing `comment`'s thread: the visitor's language first, else any translation.
+    """The live, public page showing `comment`'s thread: the visitor's language first, else any translation;
+    for a comment on an idea, the idea's thread (``IdeaThread``, with the page's ``url`` and ``title``).
 
-    None when no translation is live and public: then nothing may point at the thread (no reactions,
-    no redirect revealing an unpublished page's URL).
+    None when no translation is live and public (or the idea is not public): then nothing may point at
+    the thread (no reactions, no redirect revealing an unpublished page's URL).
     """
     if not comment.group_id:
         return None
-    translations = Page.objects.live().public().filter(translation_key=comment.group_id).select_related("locale")
-    pages = {page.locale.language_code: page for page in translations.order_by("pk")}
-    return pages.get(translation.get_language()) or pages.get(comment.language) or next(iter(pages.values()), None)
+    languages = (translation.get_language(), comment.language)
+    page = live_translation(Page.objects.all(), comment.group_id, languages)
+    if page is None:
+        from .ideas import thread_for_key
+
+        return thread_for_key(comment.group_id, languages)
+    return page
 
 
 def check_can_react(comment, user):

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from consultations.models import ConsultationPage
 
 from .comments import post_comment
+from .core import ratelimit
 from .core.invalidation import group_changed
 from .models import ParticipationComment, PollOption, PollPage, PollVote, PollVoteChoice
 
@@ -146,25 +147,26 @@ def ensure_comments(page_group):
     """A short bilingual discussion on a page (by the demo citizens), once."""
     if ParticipationComment.objects.filter(group=page_group["it"].translation_key).exists():
         return 0
+    return post_discussion(CONTENT["comments"], page_group)
+
+
+def post_discussion(threads, owners):
+    """Post ``threads`` (each: author, language, text, replies) on ``owners`` ({language: page or idea thread})
+    by the first two demo citizens; the rate limit, which counts what citizens post themselves, is reset."""
     citizens = list(get_user_model().objects.filter(is_staff=False, display_name__gt="").order_by("pk")[:2])
     if len(citizens) < 2:
         return 0
     created = 0
-    for thread in CONTENT["comments"]:
-        with translation.override(thread["language"]):
-            root = post_comment(
-                page=page_group[thread["language"]], user=citizens[thread["author"]], text=thread["text"]
-            )
-        created += 1
-        for reply in thread.get("replies", []):
-            with translation.override(reply["language"]):
-                post_comment(
-                    page=page_group[reply["language"]],
-                    user=citizens[reply["author"]],
-                    text=reply["text"],
-                    parent_id=root.pk,
-                    notify=False,
+    for thread in threads:
+        parent_id = None
+        for item in [thread, *thread.get("replies", [])]:
+            author = citizens[item["author"]]
+            with translation.override(item["language"]):
+                comment = post_comment(
+                    page=owners[item["language"]], user=author, text=item["text"], parent_id=parent_id, notify=False
                 )
+            ratelimit.reset("comment", user=author)
+            parent_id = parent_id or comment.pk
             created += 1
     return created
 
@@ -230,6 +232,7 @@ def ensure_idea_map(consultation, images):
         place_keys = [row.translation_key for row in page.places.order_by("sort_order")]
         pages[code] = page
     created += ensure_ideas(pages["it"], category_keys, place_keys, images)
+    created += ensure_idea_comments(pages)
     return pages, created
 
 
@@ -270,4 +273,22 @@ def ensure_ideas(page, category_keys, place_keys, images):
         idea.support_count = len(item["supporters"])
         idea.save(update_fields=["support_count"])
         created += 1
+    return created
+
+
+def ensure_idea_comments(pages):
+    """The demo discussions on some ideas (``comments`` in demo_ideas.json), once."""
+    from .ideas import IdeaThread
+    from .models import Idea
+
+    ideas = list(Idea.objects.filter(group=pages["it"].translation_key).order_by("created_at", "pk"))
+    if len(ideas) != len(IDEAS["ideas"]) or ParticipationComment.objects.filter(
+        group__in=[idea.key for idea in ideas]
+    ).exists():
+        return 0
+    created = 0
+    for idea, item in zip(ideas, IDEAS["ideas"], strict=True):
+        if item.get("comments"):
+            owners = {code: IdeaThread(page, idea) for code, page in pages.items()}
+            created += post_discussion(item["comments"], owners)
     return created

@@ -9,6 +9,7 @@ class CommentForm(forms.Form):
     """A citizen's comment or reply. Plain text only: it is escaped on output."""
 
     page = forms.IntegerField(widget=forms.HiddenInput)
+    idea = forms.IntegerField(required=False, widget=forms.HiddenInput)  # an idea's own thread on an idea map
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     comment = forms.CharField(
         label=_("Your comment"),

@@ -33,6 +33,7 @@ from . import geometry
 from .comments import has_verified_email
 from .core import ratelimit
 from .core.errors import Rejected
+from .core.groups import live_translation
 from .core.invalidation import group_changed
 from .models.ideas import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Idea, IdeaStatus, IdeaSupport
 
@@ -418,7 +419,7 @@ def map_context(page, request):
     by_key = {str(category.translation_key): category for category in categories}
     chosen_category = request.GET.get("category", "")
     chosen_status = request.GET.get("status", "")
-    ideas = Idea.objects.published().filter(group=page.group_key)
+    ideas = Idea.objects.published().filter(group=page.group_key).with_comment_count()
     if chosen_category in by_key:
         ideas = ideas.filter(category_key=by_key[chosen_category].translation_key)
     else:
@@ -487,6 +488,7 @@ def map_config(page):
         "maxZoom": settings.GEO_WIDGET_LEAFLET_TILE_LAYER_OPTIONS.get("maxZoom", 19),
         "text": {
             "supporters": _("supporters: %(count)s"),
+            "comments": _("comments: %(count)s"),
             "picked": _("Your idea is placed at latitude %(lat)s, longitude %(lng)s."),
             "similar": _("Similar ideas already proposed:"),
             "instead": _("support this one instead"),
@@ -511,11 +513,14 @@ def feed(page):
     rows = (
         Idea.objects.published()
         .filter(group=page.group_key)
+        .with_comment_count()
         .order_by("pk")
-        .values_list("pk", "title", "category_key", "status", "support_count", "latitude", "longitude")
+        .values_list(
+            "pk", "title", "category_key", "status", "support_count", "comment_count", "latitude", "longitude"
+        )
     )
     labels = dict(IdeaStatus.choices)
-    for pk, title, category_key, status, supporters, lat, lng in rows.iterator(chunk_size=5000):
+    for pk, title, category_key, status, supporters, comments, lat, lng in rows.iterator(chunk_size=5000):
         category = categories.get(category_key)
         features.append(
             {
@@ -530,6 +535,7 @@ def feed(page):
                     "status": status,
                     "status_label": str(labels[status]),
                     "supporters": supporters,
+                    "comments": comments,
                     "url": f"{base}{pk}/",
                 },
             }
@@ -566,15 +572,28 @@ def _published_or_404(page, idea_id, user=None):
     return idea
 
 
+def idea_url(page, idea_id):
+    return page.url + page.reverse_subpage("idea", kwargs={"idea_id": idea_id})
+
+
 def idea_view(page, request, idea_id):
     idea = _published_or_404(page, idea_id, request.user)
     if idea.merged_into_id:
         original = idea.merged_into
         while original.merged_into_id:  # a chain of merges ends at one idea
             original = Idea.objects.get(pk=original.merged_into_id)
-        return HttpResponseRedirect(
-            page.url + page.reverse_subpage("idea", kwargs={"idea_id": original.pk}), status=301
-        )
+        return HttpResponseRedirect(idea_url(page, original.pk), status=301)
+    return idea_response(request, IdeaThread(page, idea))
+
+
+def idea_response(request, thread, extra_context=None, status=200):
+    """An idea's page: photo, small map, supporters, the City's answer and its own comment thread.
+
+    ``extra_context`` carries what the comment views send back (a rejected comment or report, kept).
+    Stored for anonymous visitors under the map's group and the idea's own (its thread's) group.
+    """
+    page, idea = thread.map_page, thread.idea
+    pagecache.depends_on(request, pagecache.group_tag(thread.translation_key))
     decorate([idea], page)
     user = request.user
     idea.supported = user.is_authenticated and IdeaSupport.objects.filter(idea=idea, user=user).exists()
@@ -583,6 +602,7 @@ def idea_view(page, request, idea_id):
     context.update(
         {
             "idea": idea,
+            "thread": thread,
             "map_json": json.dumps(
                 {**map_config(page), "centre": [idea.latitude, idea.longitude], "zoom": 18, "idea": True}
             ),
@@ -590,9 +610,61 @@ def idea_view(page, request, idea_id):
             "answer_language": answer_language,
             "can_support": user.is_authenticated and has_verified_email(user),
             "is_author": user.is_authenticated and idea.user_id == user.pk,
+            **(extra_context or {}),
         }
     )
-    return TemplateResponse(request, "participation/idea_detail.html", context)
+    return TemplateResponse(request, "participation/idea_detail.html", context, status=status)
+
+
+class IdeaThread:
+    """An idea's own comment thread, for the comment machinery (participation/comments.py) in place of a page.
+
+    Keyed to the idea's ``key`` as a translation group of its own (the same idea in /it/ and /en/, one
+    thread); open and closed by the rules of its map's thread (thread_state of the map page), and closed
+    for good once the idea is merged into another (its comments then show on that one).
+    """
+
+    group_model = Idea  # what ensure_group() records as the group's content type
+
+    def __init__(self, map_page, idea):
+        self.map_page, self.idea = map_page, idea
+        self.translation_key = idea.key
+        self.pk = map_page.pk  # the comment form's ``page``; ``idea`` says which idea's thread
+        self.idea_id = idea.pk
+        self.title = idea.title
+        self.url = idea_url(map_page, idea.pk)
+        self.also_shown_in = (map_page.group_key,)  # the map's list and feed count the idea's comments
+
+    def thread_state(self):
+        from .comments import thread_state
+
+        is_open, state = thread_state(self.map_page)
+        idea = self.idea
+        return is_open and idea.is_approved and not idea.is_hidden and not idea.merged_into_id, state
+
+    def respond(self, request, extra_context, status=200):
+        return idea_response(request, self, extra_context, status)
+
+
+def idea_thread(page, idea_id):
+    """The thread of idea number ``idea_id`` on the live map ``page``; Http404 if the public cannot see it."""
+    from .models.ideas import IdeaMapPage
+
+    if not isinstance(page, IdeaMapPage):
+        raise Http404
+    idea = Idea.objects.published().filter(group=page.group_key, pk=idea_id).first()
+    if idea is None:
+        raise Http404
+    return IdeaThread(page, idea)
+
+
+def thread_for_key(key, language_codes):
+    """The public thread of the idea whose ``key`` is ``key`` (a comment's group), or None."""
+    idea = Idea.objects.published().filter(key=key).first()
+    if idea is None:
+        return None
+    page = public_map_for(idea, language_codes)
+    return IdeaThread(page, idea) if page is not None else None
 
 
 def support_view(page, request, idea_id):
@@ -740,14 +812,11 @@ def similar_view(page, request):
 # --- the City's answers and merges (participation/idea_admin.py) ------------------------------------
 
 
-def public_map_for(idea, language_code):
-    """The live idea map showing ``idea``: in ``language_code`` first, else any translation."""
+def public_map_for(idea, language_codes):
+    """The live idea map showing ``idea``: in the first of ``language_codes`` that has one, else any translation."""
     from .models.ideas import IdeaMapPage
 
-    pages = list(IdeaMapPage.objects.live().public().filter(translation_key=idea.group_id).select_related("locale"))
-    return next((page for page in pages if page.locale.language_code == language_code), None) or (
-        pages[0] if pages else None
-    )
+    return live_translation(IdeaMapPage.objects.all(), idea.group_id, language_codes)
 
 
 def email_status(idea):
@@ -759,7 +828,7 @@ def email_status(idea):
     if author is None or not author.email:
         return
     with translation.override(idea.language):
-        page = public_map_for(idea, idea.language)
+        page = public_map_for(idea, [idea.language])
         url = ""
         if page is not None:
             url = page.full_url + page.reverse_subpage("idea", kwargs={"idea_id": idea.pk})
@@ -780,12 +849,24 @@ def email_status(idea):
 
 
 def merge(duplicate, original):
-    """``duplicate`` now points at ``original``: its supporters move there, each counted once."""
+    """``duplicate`` now points at ``original``: its supporters move there, each counted once, and its
+    discussion joins the original's (each thread whole, in its place by date)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import ParticipationComment, TranslationGroup
+
     with transaction.atomic():
         already = IdeaSupport.objects.filter(idea=original).values("user")
         IdeaSupport.objects.filter(idea=duplicate).exclude(user__in=already).update(idea=original)
         IdeaSupport.objects.filter(idea=duplicate).delete()
         for idea in (original, duplicate):
             Idea.objects.filter(pk=idea.pk).update(support_count=IdeaSupport.objects.filter(idea=idea).count())
+        moved = ParticipationComment.objects.filter(group=duplicate.key)
+        if moved.exists():
+            TranslationGroup.objects.get_or_create(
+                pk=original.key, defaults={"content_type": ContentType.objects.get_for_model(Idea)}
+            )
+            moved.update(group=original.key, object_pk=str(original.key))
         Idea.objects.filter(pk=duplicate.pk).update(merged_into=original)
+        group_changed(duplicate.key, original.key)
         ideas_changed(original.group_id)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log as wagtail_log
 
 from .comments import email_author
-from .core.invalidation import group_changed
+from .core.invalidation import comments_changed
 from .models import CommentReport, ModerationReason, ParticipationComment
 
 HIDE, RESTORE, DISMISS = (
@@ -57,7 +57,7 @@ def hide(comments, user, *, reason, note=""):
                 data={"reason": reason, "note": note, "reports_closed": reports},
             )
             transaction.on_commit(lambda comment=comment: notify_hidden(comment))
-        group_changed(*{comment.group_id for comment in targets})
+        comments_changed(*{comment.group_id for comment in targets})
     return len(targets)
 
 
@@ -75,7 +75,7 @@ def restore(comments, user):
         )
         for comment in targets:
             log(instance=comment, action=RESTORE, user=user, data={"previous_reason": comment.hidden_reason})
-        group_changed(*{comment.group_id for comment in targets})
+        comments_changed(*{comment.group_id for comment in targets})
     return len(targets)
 
 

@@ -30,20 +30,39 @@ def _live_page(page_id):
     return page.specific
 
 
-def _render_page_with_form(request, page, form, rejection=None):
-    """The page again, with the citizen's text and the reason in the comment form (nothing is lost):
+def _thread_owner(request, page):
+    """The thread the form posted to: the page's own, or one of its ideas' (an idea map's ``idea`` field)."""
+    idea = request.POST.get("idea", "")
+    if not idea:
+        return page
+    if not idea.isdigit() or len(idea) > 18:
+        raise Http404
+    from .ideas import idea_thread
+
+    return idea_thread(page, int(idea))
+
+
+def _render_again(request, owner, extra_context, rejection=None):
+    """The page showing the thread again with ``extra_context`` (a kept form, the page of threads):
     400, or 429 with Retry-After when a rate limit refused it."""
-    context = page.get_context(request)
-    context["comment_form"] = form
-    return ratelimit.respond(TemplateResponse(request, page.get_template(request), context), rejection)
+    if isinstance(owner, Page):
+        context = owner.get_context(request)
+        context.update(extra_context)
+        response = TemplateResponse(request, owner.get_template(request), context)
+    else:  # an idea's thread: the idea's page
+        response = owner.respond(request, extra_context)
+    return ratelimit.respond(response, rejection)
+
+
+def _render_page_with_form(request, page, form, rejection=None):
+    """The page again, with the citizen's text and the reason in the comment form (nothing is lost)."""
+    return _render_again(request, page, {"comment_form": form}, rejection)
 
 
 def _render_page_with_message(request, page, comment, rejection):
     """The page again at the comment, with why a reaction was refused (a rate limit: 429 with Retry-After)."""
     messages.error(request, str(rejection))
-    context = page.get_context(request)
-    context["comments_page_number"] = thread_page_number(comment)
-    return ratelimit.respond(TemplateResponse(request, page.get_template(request), context), rejection)
+    return _render_again(request, page, {"comments_page_number": thread_page_number(comment)}, rejection)
 
 
 @require_POST
@@ -53,7 +72,7 @@ def post(request):
         page_id = int(request.POST.get("page", ""))
     except ValueError:
         raise Http404 from None
-    page = _live_page(page_id)
+    page = _thread_owner(request, _live_page(page_id))
     if not request.user.is_authenticated:
         return redirect_to_login(page.url + "#comments")
     if not form.is_valid():
@@ -84,7 +103,7 @@ def _comment_and_page(comment_id):
     page = public_page_for(comment)
     if page is None:
         raise Http404
-    return comment, page.specific
+    return comment, page.specific if isinstance(page, Page) else page
 
 
 def _back_to(page, comment):
@@ -145,7 +164,6 @@ def report_comment(request, comment_id):
 def _render_page_with_report(request, page, comment, form, rejection=None):
     """The page again with the report form open on this comment, the reason and text kept: 400, or 429."""
     form.comment_id = comment.pk
-    context = page.get_context(request)
-    context["report_form"] = form
-    context["comments_page_number"] = thread_page_number(comment)
-    return ratelimit.respond(TemplateResponse(request, page.get_template(request), context), rejection)
+    return _render_again(
+        request, page, {"report_form": form, "comments_page_number": thread_page_number(comment)}, rejection
+    )

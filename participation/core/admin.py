@@ -22,7 +22,8 @@ class CitizensContentPolicy(ModelPermissionPolicy):
 
 def group_titles(related_name):
     """[(translation key, page title)] of the groups holding any ``related_name`` rows ("comments",
-    "ideas"), by the title of their version in the admin's language, in title order (one query)."""
+    "ideas"), by the title of their version in the admin's language, in title order (one query; for
+    comments, one more for ideas' threads)."""
     titles = {}
     holding = TranslationGroup.objects.filter(**{f"{related_name}__isnull": False}).values("pk")
     for key, code, title in Page.objects.filter(translation_key__in=holding).values_list(
@@ -30,4 +31,8 @@ def group_titles(related_name):
     ):
         if key not in titles or code == translation.get_language():
             titles[key] = title
+    if related_name == "comments":  # ideas' own threads are keyed to the idea: its title
+        from participation.models import Idea
+
+        titles.update(Idea.objects.filter(key__in=holding).values_list("key", "title"))
     return sorted(((str(key), title) for key, title in titles.items()), key=lambda choice: choice[1])

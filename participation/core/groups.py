@@ -19,12 +19,26 @@ def group_key(page):
     return page.translation_key
 
 
+def live_translation(pages, key, language_codes):
+    """The live, public page of ``pages`` in translation group ``key``: in the first of ``language_codes``
+    that has one, else the oldest translation; None when none is live and public. One query."""
+    found = {}
+    for page in pages.live().public().filter(translation_key=key).select_related("locale").order_by("pk"):
+        found.setdefault(page.locale.language_code, page)
+    return next((found[code] for code in language_codes if code in found), None) or next(iter(found.values()), None)
+
+
 def ensure_group(page):
-    """The :class:`TranslationGroup` of ``page``, created the first time someone takes part."""
+    """The :class:`TranslationGroup` of ``page``, created the first time someone takes part.
+
+    ``page`` may also be another owner of participation with a ``translation_key`` and a ``group_model``
+    (an idea's own comment thread: participation.ideas.IdeaThread).
+    """
     group = page.__dict__.get("_translation_group")
     if group is None:
+        model = getattr(page, "group_model", type(page))
         group, _ = TranslationGroup.objects.get_or_create(
-            pk=page.translation_key, defaults={"content_type": ContentType.objects.get_for_model(type(page))}
+            pk=page.translation_key, defaults={"content_type": ContentType.objects.get_for_model(model)}
         )
         page.__dict__["_translation_group"] = group
     return group

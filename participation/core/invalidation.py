@@ -22,6 +22,16 @@ def group_changed(*keys):
         pagecache.changed(*tags)
 
 
+def comments_changed(*keys):
+    """``group_changed`` for these comment threads' groups: an idea's thread (keyed to the idea) also changes
+    its map's list and feed, which count each idea's comments (one query)."""
+    from participation.models import Idea
+
+    keys = {key for key in keys if key}
+    maps = set(Idea.objects.filter(key__in=keys).values_list("group_id", flat=True)) if keys else set()
+    group_changed(*keys, *maps)
+
+
 def _thread_changed(sender, instance, **kwargs):
     # A thread opened or closed by hand: its form and its buttons appear or go.
     group_changed(instance.group_id)

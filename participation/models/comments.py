@@ -23,17 +23,22 @@ REASON_TEXT_MAX_LENGTH = 500
 
 
 def with_page_title(comments):
-    """Annotate ``group_title``: the page's title in the active language, else in any (no query per row)."""
+    """Annotate ``group_title``: the page's title in the active language, else in any; for a comment on an
+    idea, the idea's title (no query per row)."""
     from django.db.models import OuterRef, Subquery
     from django.db.models.functions import Coalesce
     from django.utils import translation
     from wagtail.models import Page
 
+    from .ideas import Idea
+
     pages = Page.objects.filter(translation_key=OuterRef("group_id"))
     in_language = pages.filter(locale__language_code=translation.get_language())
     return comments.annotate(
         group_title=Coalesce(
-            Subquery(in_language.values("title")[:1]), Subquery(pages.order_by("pk").values("title")[:1])
+            Subquery(in_language.values("title")[:1]),
+            Subquery(pages.order_by("pk").values("title")[:1]),
+            Subquery(Idea.objects.filter(key=OuterRef("group_id")).values("title")[:1]),
         )
     )
 

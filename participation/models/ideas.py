@@ -12,7 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -301,6 +302,19 @@ class IdeaQuerySet(models.QuerySet):
     def published(self):
         """What the public sees: approved, not hidden, not merged into another idea."""
         return self.filter(is_approved=True, is_hidden=False, merged_into__isnull=True)
+
+    def with_comment_count(self):
+        """Annotate ``comment_count``: the visible comments of each idea's own thread (a subquery, no query per row)."""
+        from .comments import ParticipationComment
+
+        visible = (
+            ParticipationComment.objects.filter(group=OuterRef("key"), is_public=True, is_removed=False)
+            .order_by()
+            .values("group")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(comment_count=Coalesce(Subquery(visible), 0))
 
 
 class Idea(models.Model):

@@ -36,6 +36,7 @@ CSRF_INPUT = '<input type="hidden" name="csrfmiddlewaretoken" value="%s">'
 @register.simple_tag(takes_context=True)
 def comment_thread(context, page):
     """The thread of `page`'s translation group, its form (or why one cannot post), in constant queries.
+    ``page`` may also be an idea's thread (participation.ideas.IdeaThread).
 
     Rendering one page of threads (20 threads, their replies, a reply, report and reaction form on each)
     costs far more than its queries, and is the same for every citizen with nothing of their own on that
@@ -80,7 +81,7 @@ def comment_thread(context, page):
             return _with_csrf(html, context)
     comments = thread_comments(thread_ids, user)
     nodes = build_tree(comments)
-    main_form, bound_reply, parent_with_errors = CommentForm(initial={"page": page.pk}), None, None
+    main_form, bound_reply, parent_with_errors = CommentForm(initial=_posted_to(page)), None, None
     if bound is not None:
         parent_with_errors = _reply_target(bound, nodes) if can_post else None
         if parent_with_errors:
@@ -109,6 +110,11 @@ def comment_thread(context, page):
     if shared_key is not None and not any(is_personal(comment, user) for comment in comments):
         cache.set(shared_key, html, settings.PAGE_CACHE["TIMEOUT"])
     return _with_csrf(html, context)
+
+
+def _posted_to(page):
+    """The form's hidden fields naming the thread: the page, and the idea for an idea's thread."""
+    return {"page": page.pk, "idea": getattr(page, "idea_id", None)}
 
 
 def _render(context, values):
@@ -167,7 +173,7 @@ def reply_form(page, comment, bound_reply=None):
     if bound_reply is not None and str(bound_reply.data.get("parent")) == str(comment.pk):
         bound_reply.auto_id = f"reply-{comment.pk}-%s"
         return bound_reply
-    return CommentForm(initial={"page": page.pk, "parent": comment.pk}, prefix_id=f"reply-{comment.pk}")
+    return CommentForm(initial={**_posted_to(page), "parent": comment.pk}, prefix_id=f"reply-{comment.pk}")
 
 
 @register.simple_tag

@@ -45,7 +45,13 @@
     box.appendChild(link);
     box.appendChild(element("div", "small", feature.properties.category + " · " + feature.properties.status_label));
     box.appendChild(
-      element("div", "small", text(config, "supporters").replace("%(count)s", feature.properties.supporters))
+      element(
+        "div",
+        "small",
+        text(config, "supporters").replace("%(count)s", feature.properties.supporters) +
+          " · " +
+          text(config, "comments").replace("%(count)s", feature.properties.comments)
+      )
     );
     return box;
   }
