@@ -269,12 +269,23 @@ def submit_idea(*, page, user, data, photo=None, ip_address=None):
     return idea
 
 
-def set_support(*, idea, user, support, ip_address=None):
-    """``user`` supports ``idea`` (``support=True``) or withdraws; at most one support each, counted once."""
+def set_support(*, idea, user, support, ip_address=None, page=None):
+    """``user`` supports ``idea`` (``support=True``) or withdraws; at most one support each, counted once.
+
+    Supports are taken, and withdrawn, in the map's window for ideas (``page``: the map, else looked up):
+    once it closes the counts are what the City's offices assess, and they no longer move.
+    """
     if not user.is_authenticated:
         raise IdeaRejected(_("Log in to support an idea."))
     if not has_verified_email(user):
         raise IdeaRejected(_("Confirm your email address before supporting ideas: we sent you a link."))
+    if page is None:
+        from .models.ideas import IdeaMapPage
+
+        page = IdeaMapPage.objects.filter(translation_key=idea.group_id).first()
+    rules = page.rules if page is not None else None
+    if rules is None or not rules.is_open:
+        raise IdeaRejected(supports_closed_message(rules))
     ratelimit.enforce(
         "support",
         IdeaRejected,
@@ -297,6 +308,14 @@ def set_support(*, idea, user, support, ip_address=None):
             Idea.objects.filter(pk=idea.pk).update(support_count=F("support_count") - 1)
         ideas_changed(idea.group_id)
     return True
+
+
+def supports_closed_message(rules):
+    if rules is not None and timezone.now() < rules.opens_at:
+        return _("Ideas can be supported from %(date)s.") % {"date": _local(rules.opens_at)}
+    if rules is not None:
+        return _("Supports closed on %(date)s: the counts are final.") % {"date": _local(rules.closes_at)}
+    return _("This idea can no longer be supported.")
 
 
 # --- similar ideas --------------------------------------------------------------------------------
@@ -609,6 +628,7 @@ def idea_response(request, thread, extra_context=None, status=200):
             "answer": answer,
             "answer_language": answer_language,
             "can_support": user.is_authenticated and has_verified_email(user),
+            "supports_closed": None if page.rules.is_open else supports_closed_message(page.rules),
             "is_author": user.is_authenticated and idea.user_id == user.pk,
             **(extra_context or {}),
         }
@@ -676,7 +696,9 @@ def support_view(page, request, idea_id):
         return redirect_to_login(url)
     support = request.POST.get("support") != "withdraw"
     try:
-        set_support(idea=idea, user=request.user, support=support, ip_address=ratelimit.client_ip(request))
+        set_support(
+            idea=idea, user=request.user, support=support, ip_address=ratelimit.client_ip(request), page=page
+        )
     except IdeaRejected as rejection:
         messages.error(request, str(rejection))
         response = HttpResponseRedirect(url)

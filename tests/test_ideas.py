@@ -12,6 +12,7 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from PIL import Image
 
 from participation import geometry
@@ -366,6 +367,26 @@ def test_a_citizen_supports_an_idea_once_and_can_withdraw(client, citizen, ideas
     client.post(url + "support/", {"support": "withdraw"})
     idea.refresh_from_db()
     assert idea.support_count == 0 and not IdeaSupport.objects.exists()
+
+
+def test_supports_are_taken_and_withdrawn_only_while_the_map_is_open(client, citizen, marco, ideas_map):
+    idea = IdeaFactory(page=ideas_map["it"])
+    set_support(idea=idea, user=marco, support=True)
+    pages = IdeaMapPage.objects.filter(translation_key=idea.group_id)
+    pages.update(closes_at=timezone.now() - timedelta(minutes=1))
+    client.force_login(citizen)
+    url = f"{ideas_map['en'].url}{idea.pk}/"
+    response = client.post(url + "support/", follow=True)
+    assert "Supports closed on" in response.content.decode()
+    with pytest.raises(IdeaRejected, match="Supports closed"):
+        set_support(idea=idea, user=marco, support=False)
+    idea.refresh_from_db()
+    assert idea.support_count == 1 and IdeaSupport.objects.get().user == marco
+    page = soup(client.get(url))
+    assert not page.select("#support form") and "the counts are final" in page.select_one("#support").get_text()
+    pages.update(opens_at=timezone.now() + timedelta(days=1), closes_at=timezone.now() + timedelta(days=2))
+    with pytest.raises(IdeaRejected, match="Ideas can be supported from"):
+        set_support(idea=idea, user=citizen, support=True)
 
 
 def test_supports_need_a_login_and_a_post(client, ideas_map):
