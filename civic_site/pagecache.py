@@ -247,6 +247,11 @@ def cacheable(request, tags=()):
     request._page_cache = versions(tags)
 
 
+def not_stored(request):
+    """A view under a cacheable page that keeps its own cached copy (a feed) opts out of the page cache."""
+    request._page_cache = None
+
+
 def depends_on(request, *tags):
     """A view under a cacheable page (a sub-route) showing more than the page's own groups adds their tags."""
     stored = getattr(request, "_page_cache", None)

@@ -24,6 +24,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpRespo
 from django.template.response import TemplateResponse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
+from django.utils.text import compress_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -562,7 +563,7 @@ def feed(page):
     body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":"))
     body = body.encode()
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-    entry = (body, etag)
+    entry = (body, compress_string(body), etag)
     cache.set(key, entry, FEED_TIMEOUT)
     return entry
 
@@ -571,12 +572,22 @@ def feed(page):
 
 
 def geojson_view(page, request):
-    body, etag = feed(page)
-    if pagecache.etag_matches(request, etag):
+    """The feed from its own cache, compressed once when it was built: the page cache (which stores pages as
+    they are and leaves compression to the middleware, on every hit) is not used for it."""
+    pagecache.not_stored(request)
+    body, gzipped, etag = feed(page)
+    # Each encoding is its own representation, with its own validator (as Apache names them).
+    use_gzip = "gzip" in request.headers.get("Accept-Encoding", "") and len(gzipped) < len(body)
+    gzip_etag = f'{etag[:-1]}-gzip"'
+    if pagecache.etag_matches(request, etag) or pagecache.etag_matches(request, gzip_etag):
         response = HttpResponse(status=304)
+    elif use_gzip:
+        response = HttpResponse(gzipped, content_type="application/geo+json; charset=utf-8")
+        response["Content-Encoding"] = "gzip"  # the gzip middleware leaves an encoded response alone
     else:
         response = HttpResponse(body, content_type="application/geo+json; charset=utf-8")
-    response["ETag"] = etag
+    response["ETag"] = gzip_etag if use_gzip else etag
+    response["Vary"] = "Accept-Encoding"
     response["Cache-Control"] = "public, max-age=60"
     response["Access-Control-Allow-Origin"] = "*"
     return response

@@ -117,3 +117,17 @@ def test_sizes_scale_with_a_floor_of_one():
     assert Context(scale=0.01).size(process, "comments") == 100
     assert Context(scale=0.00001).size(process, "comments") == 1
     assert {DETAIL, LISTING} == {"detail", "listing"}
+
+
+def test_feeds_are_held_to_their_own_target_not_to_a_share_of_the_bare_view():
+    from benchmarks.run import targets_missed
+
+    def row(feed, **fractions):
+        return {"kind": "feed", "queries": {"anon": 3, "logged_in": 5}, "feed": feed, **fractions}
+
+    fast = {"warm_ms_median": 40.0, "not_modified_status": 304}
+    assert targets_missed(row(fast, anon_fraction=5.0, logged_in_fraction=2.0)) == []
+    slow = {"warm_ms_median": 151.0, "not_modified_status": 200}
+    assert targets_missed(row(slow)) == ["warm 151 ms > 150 ms", "If-None-Match answered 200, not 304"]
+    page = {"kind": LISTING, "queries": {"anon": 16, "logged_in": 9}, "anon_fraction": 24.0}
+    assert targets_missed(page) == ["anonymous 24.0 % < 25.0 %", "anon 16 queries > 15"]

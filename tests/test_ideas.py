@@ -721,3 +721,23 @@ def test_every_feed_validates_against_the_published_schema(ideas_map):
         assert len(feed["features"]) == 2
     empty = IdeaMapPageFactory(parent=ideas_map["it"].get_parent())
     validator.validate(Client().get(empty.url + "ideas.geojson").json())
+
+
+def test_the_feed_is_compressed_once_and_kept_out_of_the_page_cache(ideas_map):
+    import gzip
+
+    page = ideas_map["it"]
+    for number in range(30):
+        IdeaFactory(page=page, title=f"Alberi e panchine {number}")
+    url = page.url + "ideas.geojson"
+    plain = Client().get(url)
+    assert "Content-Encoding" not in plain and "X-Page-Cache" not in plain
+    packed = Client().get(url, HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert packed["Content-Encoding"] == "gzip" and packed["Vary"] == "Accept-Encoding"
+    assert gzip.decompress(packed.content) == plain.content
+    assert packed["ETag"] != plain["ETag"]
+    for etag in (plain["ETag"], packed["ETag"]):
+        assert Client().get(url, HTTP_IF_NONE_MATCH=etag, HTTP_ACCEPT_ENCODING="gzip").status_code == 304
+    IdeaFactory(page=page, title="Una in più")
+    fresh = Client().get(url, HTTP_IF_NONE_MATCH=packed["ETag"], HTTP_ACCEPT_ENCODING="gzip")
+    assert fresh.status_code == 200 and len(json.loads(gzip.decompress(fresh.content))["features"]) == 31
