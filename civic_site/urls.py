@@ -15,6 +15,7 @@ from .views import media as media_view
 
 # allauth's rate limits (sign-up, login, password reset) answer through this: 429 with Retry-After.
 handler429 = "civic_site.ratelimit.too_many_requests"
+handler500 = "civic_site.views.server_error"
 
 urlpatterns = [
     path("", root_redirect, name="root"),

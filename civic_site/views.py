@@ -56,3 +56,13 @@ def ideas_feed(request, path):
     if not hasattr(request, "_wagtail_route_for_request"):
         route(request, wagtail_path)
     return wagtail_views.serve(request, wagtail_path)
+
+
+def server_error(request, template_name="500.html"):
+    """The 500 page in the language of the URL first, then the other: plain text, no context processors, no
+    database and no cache (this page shows when those fail)."""
+    from django.template import loader
+
+    english = request.path.startswith("/en/") or request.path == "/en"
+    html = loader.get_template(template_name).render({"english": english})
+    return HttpResponse(html, status=500, content_type="text/html; charset=utf-8")

@@ -132,6 +132,23 @@ def test_unknown_page_is_a_404_in_the_site_layout(client):
     assert soup(response).html["lang"] == "en"
 
 
+@pytest.mark.parametrize(("url", "lang", "heading"), [("/en/", "en", "Something went wrong"), ("/it/", "it", "errore")])
+def test_a_server_error_speaks_the_language_of_the_url_first(monkeypatch, url, lang, heading):
+    from django.test import Client
+
+    from home.models import HomePage
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(HomePage, "get_context", broken)
+    response = Client(raise_request_exception=False).get(url)
+    assert response.status_code == 500
+    page = soup(response)
+    assert page.html["lang"] == lang and heading in page.h1.get_text()
+    assert {"it", "en"} - {lang} == {page.h2["lang"]}  # the other language follows, marked as such
+
+
 def test_healthz_answers_when_the_database_does(client):
     response = client.get("/healthz")
     assert response.status_code == 200
