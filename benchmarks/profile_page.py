@@ -106,7 +106,8 @@ def main(argv=None):
             client.get(url)
             profile.disable()
             stats = pstats.Stats(profile).sort_stats(os.environ.get("SORT", "cumulative"))
-            stats.print_stats(int(os.environ.get("TOP", "40")))
+            restrictions = [os.environ["FILTER"]] if os.environ.get("FILTER") else []  # a regular expression
+            stats.print_stats(*restrictions, int(os.environ.get("TOP", "40")))
     finally:
         if connection.vendor != "sqlite":
             connection.close()

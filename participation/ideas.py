@@ -479,8 +479,15 @@ def map_context(page, request):
 
 
 def _status_counts(page):
-    rows = Idea.objects.published().filter(group=page.group_key).values("status").annotate(n=Count("pk")).order_by()
-    found = {row["status"]: row["n"] for row in rows}
+    """{status: published ideas} of a map. Counting scans every idea of the map (20 ms at 10,000), so the
+    counts are kept in the cache under the map group's version, which every write to its ideas bumps."""
+    tag = pagecache.group_tag(page.group_key)
+    key = f"{pagecache.KEY_PREFIX}:ideas:status:{page.group_key}:{pagecache.versions([tag])[tag]}"
+    found = cache.get(key)
+    if found is None:
+        rows = Idea.objects.published().filter(group=page.group_key).values("status").annotate(n=Count("pk"))
+        found = {row["status"]: row["n"] for row in rows.order_by()}
+        cache.set(key, found, settings.PAGE_CACHE["TIMEOUT"])
     return {value: found.get(value, 0) for value in IdeaStatus.values}
 
 
