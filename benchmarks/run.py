@@ -44,7 +44,14 @@ from benchmarks import measure  # noqa: E402 - needs the checkout on sys.path
 
 BARE_URL = "/_bench/bare/"
 CITIZEN_EMAIL = "bench.citizen@example.org"
-TARGETS = {"anonymous": 25.0, "detail": 5.0, "listing": 2.6, "queries": 15, "feed_ms": 150.0}
+TARGETS = {
+    "anonymous": 25.0,
+    "detail": 5.0,
+    "listing": 2.6,
+    "queries": 15,
+    "feed_ms": 150.0,
+    "lighthouse_performance": 90,
+}
 FEED_REQUESTS = 20  # sequential warm requests per feed
 CHROME_FLAGS = (
     "--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update "
@@ -372,7 +379,22 @@ def run_lighthouse(binary, url, output, timeout=300):
         return audits.get(audit, {}).get("numericValue")
 
     scores = {key: category.get("score") for key, category in report["categories"].items()}
+    accessibility = report["categories"].get("accessibility", {}).get("auditRefs", [])
+    failed = [
+        ref["id"]
+        for ref in accessibility
+        if ref.get("weight") and (audits.get(ref["id"], {}).get("score") is not None) and audits[ref["id"]]["score"] < 1
+    ]
+    where = {
+        audit: [
+            (item.get("node") or {}).get("selector") or (item.get("node") or {}).get("snippet")
+            for item in (audits[audit].get("details") or {}).get("items", [])[:5]
+        ]
+        for audit in failed
+    }
     return {
+        "accessibility_failed": failed,  # the audits that cost points, to look up with axe
+        "accessibility_failed_nodes": where,  # the first few elements each one flagged
         "performance": None if scores.get("performance") is None else round(scores["performance"] * 100),
         "accessibility": None if scores.get("accessibility") is None else round(scores["accessibility"] * 100),
         "lcp_ms": value("largest-contentful-paint"),
@@ -390,6 +412,12 @@ def run_lighthouse(binary, url, output, timeout=300):
 
 def targets_missed(row):
     missed = []
+    lighthouse = row.get("lighthouse") or {}
+    if lighthouse.get("performance") is not None and lighthouse["performance"] < TARGETS["lighthouse_performance"]:
+        missed.append(f"Lighthouse performance {lighthouse['performance']} < {TARGETS['lighthouse_performance']}")
+    if lighthouse.get("accessibility") is not None and lighthouse["accessibility"] < 100:
+        failed = ", ".join(lighthouse.get("accessibility_failed") or [])
+        missed.append(f"Lighthouse accessibility {lighthouse['accessibility']} < 100 ({failed})")
     if row["kind"] == "feed":  # a feed's target is its own: warm latency, and 304 for a client holding it
         feed = row.get("feed") or {}
         warm = feed.get("warm_ms_median")
