@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TEST_SETTINGS := civic_site.settings.test
 
-.PHONY: run test install lint check migrate seed messages bench bench-tools clean
+.PHONY: run test install install-test lint check migrate seed messages bench bench-tools clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,14 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	touch $@
 
 install: $(VENV)/.installed
+
+# Test-only packages (requirements-test.txt: the reference libraries tests compare against), on top of
+# the runtime ones; only the test path (lint, check, test) installs them, never `make run`.
+$(VENV)/.test-installed: requirements.txt requirements-test.txt | $(VENV)/.installed
+	$(BIN)/python -m pip install -r requirements-test.txt
+	touch $@
+
+install-test: $(VENV)/.test-installed
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
@@ -28,10 +36,10 @@ run: seed
 	@echo ""
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
 
-check: install
+check: install-test
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(BIN)/python manage.py check
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(BIN)/python manage.py makemigrations --check --dry-run
 
