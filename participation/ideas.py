@@ -450,6 +450,8 @@ def map_context(page, request):
         chosen_status = ""
     counts = _status_counts(page)
     paginator = Paginator(ideas.order_by("-support_count", "-created_at", "-pk"), PER_PAGE)
+    if not chosen_category:  # the cached counts by status already say how many (counting scans them all)
+        paginator.__dict__["count"] = counts[chosen_status] if chosen_status else sum(counts.values())
     listing = paginator.get_page(request.GET.get("page"))
     listed = decorate(list(listing.object_list), page)
     supported = set()

@@ -741,3 +741,18 @@ def test_the_feed_is_compressed_once_and_kept_out_of_the_page_cache(ideas_map):
     IdeaFactory(page=page, title="Una in più")
     fresh = Client().get(url, HTTP_IF_NONE_MATCH=packed["ETag"], HTTP_ACCEPT_ENCODING="gzip")
     assert fresh.status_code == 200 and len(json.loads(gzip.decompress(fresh.content))["features"]) == 31
+
+
+def test_the_list_pages_through_every_published_idea_by_support(ideas_map):
+    page = ideas_map["en"]
+    ideas = [IdeaFactory(page=ideas_map["it"], title=f"Idea {number:02d}") for number in range(33)]
+    Idea.objects.filter(pk=ideas[5].pk).update(support_count=9)
+    hidden = ideas[0]
+    hidden.is_hidden = True
+    hidden.save()
+    first = soup(Client().get(page.url))
+    second = soup(Client().get(page.url, {"page": 2}))
+    shown = [item["id"] for item in first.select(".idea-list > li") + second.select(".idea-list > li")]
+    assert shown[0] == f"idea-{ideas[5].pk}" and len(shown) == 32 == len(set(shown))
+    assert f"idea-{hidden.pk}" not in shown
+    assert len(soup(Client().get(page.url, {"page": 3})).select(".idea-list > li")) == 2  # past the end: the last page

@@ -373,6 +373,8 @@ class Idea(models.Model):
         indexes = [
             models.Index(fields=["group", "latitude", "longitude"], name="idea_group_position"),
             models.Index(fields=["group", "status"], name="idea_group_status"),
+            # The list's order: the first page is read from the index, not sorted from every idea of the map.
+            models.Index(fields=["group", "-support_count", "-created_at", "-id"], name="idea_group_ranking"),
         ]
         constraints = [
             models.CheckConstraint(
