@@ -26,7 +26,7 @@ from consultations.models import ConsultationPage, Status
 from .core import ratelimit
 from .core.errors import Rejected
 from .core.groups import ensure_group, group_key, live_translation
-from .core.invalidation import group_changed
+from .core.invalidation import comments_changed, group_changed
 from .models import CommentReaction, CommentReport, CommentThread, ParticipationComment, TranslationGroup
 
 LIKE, DISLIKE = CommentReaction.LIKE, CommentReaction.DISLIKE
@@ -130,7 +130,7 @@ def post_comment(*, page, user, text, parent_id=None, ip_address=None, notify=Tr
             parent_id=parent.pk if parent else 0,
         )
         comment.save()
-        group_changed(group.pk, *getattr(page, "also_shown_in", ()))
+        comments_changed(group.pk)
         if parent is not None and notify:
             transaction.on_commit(lambda: notify_reply(parent, comment))
     return comment

@@ -34,7 +34,7 @@ from . import geometry
 from .comments import has_verified_email
 from .core import ratelimit
 from .core.errors import Rejected
-from .core.groups import live_translation
+from .core.groups import group_for, live_translation
 from .core.invalidation import group_changed
 from .models.ideas import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Idea, IdeaStatus, IdeaSupport
 
@@ -673,7 +673,6 @@ class IdeaThread:
         self.idea_id = idea.pk
         self.title = idea.title
         self.url = idea_url(map_page, idea.pk)
-        self.also_shown_in = (map_page.group_key,)  # the map's list and feed count the idea's comments
 
     def thread_state(self):
         from .comments import thread_state
@@ -893,9 +892,7 @@ def email_status(idea):
 def merge(duplicate, original):
     """``duplicate`` now points at ``original``: its supporters move there, each counted once, and its
     discussion joins the original's (each thread whole, in its place by date)."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from .models import ParticipationComment, TranslationGroup
+    from .models import ParticipationComment
 
     with transaction.atomic():
         already = IdeaSupport.objects.filter(idea=original).values("user")
@@ -905,9 +902,7 @@ def merge(duplicate, original):
             Idea.objects.filter(pk=idea.pk).update(support_count=IdeaSupport.objects.filter(idea=idea).count())
         moved = ParticipationComment.objects.filter(group=duplicate.key)
         if moved.exists():
-            TranslationGroup.objects.get_or_create(
-                pk=original.key, defaults={"content_type": ContentType.objects.get_for_model(Idea)}
-            )
+            group_for(original.key, Idea)
             moved.update(group=original.key, object_pk=str(original.key))
         Idea.objects.filter(pk=duplicate.pk).update(merged_into=original)
         group_changed(duplicate.key, original.key)

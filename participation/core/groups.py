@@ -36,11 +36,18 @@ def ensure_group(page):
     """
     group = page.__dict__.get("_translation_group")
     if group is None:
-        model = getattr(page, "group_model", type(page))
-        group, _ = TranslationGroup.objects.get_or_create(
-            pk=page.translation_key, defaults={"content_type": ContentType.objects.get_for_model(model)}
+        group = page.__dict__["_translation_group"] = group_for(
+            page.translation_key, getattr(page, "group_model", type(page))
         )
-        page.__dict__["_translation_group"] = group
+    return group
+
+
+def group_for(key, model):
+    """The :class:`TranslationGroup` keyed ``key`` for participation in a ``model`` (its content type), created
+    if it does not exist yet."""
+    group, _ = TranslationGroup.objects.get_or_create(
+        pk=key, defaults={"content_type": ContentType.objects.get_for_model(model)}
+    )
     return group
 
 
