@@ -337,11 +337,95 @@ def idea_pages(ctx):
     return pages
 
 
+# --- AxTO: the open budget vote and the closed first round with its results ---
+
+
+def demo_budget(language, closed=False):
+    from participation.models import BudgetPage
+
+    slugs = ["prima-edizione", "first-round"] if closed else ["scegli-i-progetti", "choose-the-projects"]
+    return in_language(BudgetPage.objects.filter(slug__in=slugs), language)
+
+
+def load_ballots(ctx):
+    """20,000 ballots on each demo budget (the open vote and the closed round, whose page shows the count),
+    each 1 to 8 projects within the rules, skewed towards some projects; a tenth entered on paper."""
+    import random
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from participation import budgeting
+    from participation.budgets import _rules_with_min, budget_projects
+    from participation.models import Ballot, BallotProject
+
+    count = ctx.size(BUDGETS, "ballots")
+    citizens = ctx.citizens(count)
+    chance = random.Random(15)  # noqa: S311 - the same ballots every run
+    made = {}
+    for closed in (False, True):
+        budget = demo_budget("it", closed)
+        projects = budget_projects(budget, "it")
+        limits = _rules_with_min(budget)
+        upper = budgeting.BallotRules(
+            budget=limits.budget, min_choices=0, max_choices=limits.max_choices, max_per_group=limits.max_per_group
+        )
+        keys = list(projects.model)
+        weights = [len(keys) - index for index in range(len(keys))]
+        now = timezone.now()
+        ballots, chosen_sets = [], []
+        for n, (user_id, _name) in enumerate(citizens):
+            chosen = []
+            for key in chance.choices(keys, weights, k=chance.randint(1, 10)):
+                if key not in chosen and not budgeting.check_ballot([*chosen, key], projects.model, upper):
+                    chosen.append(key)
+            paper = n % 10 == 0
+            ballots.append(
+                Ballot(
+                    group_id=budget.translation_key,
+                    user_id=None if paper else user_id,
+                    channel=Ballot.PAPER if paper else Ballot.ONLINE,
+                    voting_point="Biblioteca civica" if paper else "",
+                    language="en" if n % 4 == 0 else "it",
+                    checked_out_at=now,
+                    receipt=f"BENCH-{int(closed)}-{n}",
+                )
+            )
+            chosen_sets.append(chosen)
+        with transaction.atomic():
+            Ballot.objects.filter(group_id=budget.translation_key).delete()  # the demo's few hundred
+            rows = Ballot.objects.bulk_create(ballots, batch_size=2000)
+            BallotProject.objects.bulk_create(
+                [
+                    BallotProject(ballot_id=row.pk, project_key=key)
+                    for row, chosen in zip(rows, chosen_sets, strict=True)
+                    for key in chosen
+                ],
+                batch_size=5000,
+            )
+        made["closed" if closed else "open"] = count
+    return made
+
+
+def budget_pages(ctx):
+    pages = []
+    for language in ctx.languages:
+        budget, closed = demo_budget(language), demo_budget(language, closed=True)
+        project = budget.get_children().live().order_by("path").first()
+        pages += [
+            PageSpec(f"budget ({language})", budget.url, LISTING),
+            PageSpec(f"budget results ({language})", closed.url, LISTING),
+            PageSpec(f"budget project ({language})", project.url),
+        ]
+    return pages
+
+
 SITE = Dataset("site", pages=site_pages)
 PROCESS = Dataset("process", pages=process_pages, load=load_process, sizes={"comments": 10_000})
 POLL = Dataset("poll", pages=poll_pages, prepare=show_poll_results, load=load_poll, sizes={"votes": 50_000})
 IDEAS = Dataset("ideas", pages=idea_pages, load=load_ideas, sizes={"ideas": 10_000, "supports": 10_000})
+BUDGETS = Dataset("budgets", pages=budget_pages, load=load_ballots, sizes={"ballots": 20_000})
 
-# In the order they are loaded and measured. Later page types append theirs (budgets: 20,000 ballots;
-# reports: 10,000 reports), with their exports.
-DATASETS = [SITE, PROCESS, POLL, IDEAS]
+# In the order they are loaded and measured. Later page types append theirs (reports: 10,000 reports),
+# with their exports.
+DATASETS = [SITE, PROCESS, POLL, IDEAS, BUDGETS]

@@ -317,7 +317,7 @@ class ConsultationPage(SitePageMixin, Page):
     ]
 
     parent_page_types = ["consultations.ConsultationIndexPage"]
-    subpage_types = ["participation.PollPage", "participation.IdeaMapPage"]
+    subpage_types = ["participation.PollPage", "participation.IdeaMapPage", "participation.BudgetPage"]
 
     class Meta:
         verbose_name = _("consultation page")

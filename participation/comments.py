@@ -404,8 +404,12 @@ def has_personal(thread_ids, user):
     """Whether ``user`` wrote, reacted to or reported any comment of these threads: one query."""
     if not user.is_authenticated or not thread_ids:
         return False
-    return _in_threads(thread_ids).filter(
-        Q(user=user)
-        | Exists(CommentReaction.objects.filter(comment=OuterRef("pk"), user=user))
-        | Exists(CommentReport.objects.filter(comment=OuterRef("pk"), user=user, reviewed_at__isnull=True))
-    ).exists()
+    return (
+        _in_threads(thread_ids)
+        .filter(
+            Q(user=user)
+            | Exists(CommentReaction.objects.filter(comment=OuterRef("pk"), user=user))
+            | Exists(CommentReport.objects.filter(comment=OuterRef("pk"), user=user, reviewed_at__isnull=True))
+        )
+        .exists()
+    )

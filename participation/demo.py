@@ -175,7 +175,7 @@ IDEAS = json.loads((Path(__file__).resolve().parent / "demo_ideas.json").read_te
 
 
 def ensure_idea_map(consultation, images):
-    """"Your ideas for Parco Dora" under the process, in both languages, open for the process's ideas
+    """ "Your ideas for Parco Dora" under the process, in both languages, open for the process's ideas
     phase, with its categories, named places and about twenty ideas (every status answered). Returns
     (pages, created). Like the poll, it moves with the phases when seed_demo runs on a later day."""
     from .models import IdeaCategory, IdeaMapPage, IdeaPlace
@@ -282,13 +282,271 @@ def ensure_idea_comments(pages):
     from .models import Idea
 
     ideas = list(Idea.objects.filter(group=pages["it"].translation_key).order_by("created_at", "pk"))
-    if len(ideas) != len(IDEAS["ideas"]) or ParticipationComment.objects.filter(
-        group__in=[idea.key for idea in ideas]
-    ).exists():
+    if (
+        len(ideas) != len(IDEAS["ideas"])
+        or ParticipationComment.objects.filter(group__in=[idea.key for idea in ideas]).exists()
+    ):
         return 0
     created = 0
     for idea, item in zip(ideas, IDEAS["ideas"], strict=True):
         if item.get("comments"):
             owners = {code: IdeaThread(page, idea) for code, page in pages.items()}
             created += post_discussion(item["comments"], owners)
+    return created
+
+
+# --- AxTO: participatory budgets ------------------------------------------------------------------
+
+BUDGETS = json.loads((Path(__file__).resolve().parent / "demo_budget.json").read_text(encoding="utf-8"))
+# Demo ballots: (online, in person) on the open budget and on the closed first round.
+DEMO_BALLOTS = {"open": (180, 40), "closed": (120, 30)}
+
+
+def _translated_snippets(model, rows, lookup, fields):
+    """{id: {"it": snippet, "en": snippet}} for ``rows``, created when missing (English a translation of
+    the Italian one). ``lookup(row)`` finds the Italian one's filter; ``fields(row, code)`` its values."""
+    from wagtail.models import Locale
+
+    locales = {code: Locale.objects.get(language_code=code) for code in ("it", "en")}
+    made, created = {}, 0
+    for row in rows:
+        italian = model.objects.filter(locale=locales["it"], **lookup(row)).first()
+        if italian is None:
+            italian = model.objects.create(locale=locales["it"], **fields(row, "it"))
+            created += 1
+        english = italian.get_translation_or_none(locales["en"])
+        if english is None:
+            english = italian.copy_for_translation(locales["en"])
+            for name, value in fields(row, "en").items():
+                setattr(english, name, value)
+            english.save()
+            created += 1
+        made[lookup(row).get("number") or row["key"]] = {"it": italian, "en": english}
+    return made, created
+
+
+def ensure_budget_vocabulary():
+    """Turin's eight Circoscrizioni and the project categories, in Italian and English.
+    Returns (districts by number, categories by key, created)."""
+    from .models import District, ProjectCategory
+
+    districts, made_districts = _translated_snippets(
+        District,
+        BUDGETS["districts"],
+        lambda row: {"number": row["number"]},
+        lambda row, code: {"number": row["number"], "name": row["name"]},
+    )
+    categories, made_categories = _translated_snippets(
+        ProjectCategory,
+        BUDGETS["categories"],
+        lambda row: {"name": row["it"]},
+        lambda row, code: {"name": row[code]},
+    )
+    return districts, categories, made_districts + made_categories
+
+
+def _ensure_project(parent, code, data, districts, categories, translation_key):
+    from .models import ProjectMilestone, ProjectPage
+
+    page = ProjectPage.objects.child_of(parent).filter(code=data["code"]).first()
+    if page is not None:
+        return page, 0
+    page = ProjectPage(
+        locale=parent.locale,
+        title=data[code]["title"],
+        slug=data[code]["slug"],
+        code=data["code"],
+        organisation=data["organisation"],
+        summary=data[code]["summary"],
+        cost=data["cost"],
+        category=categories[data["category"]][code],
+        district=districts[data["district"]][code],
+        location=data.get("location", ""),
+        technical_score=data.get("technical_score"),
+        body=[{"type": "paragraph", "value": f"<p>{data[code]['body']}</p>"}],
+    )
+    if translation_key:
+        page.translation_key = translation_key
+    today = timezone.localdate()
+    for order, milestone in enumerate(data.get("milestones", [])):
+        page.milestones.add(
+            ProjectMilestone(
+                locale=parent.locale,
+                sort_order=order,
+                date=today - timedelta(days=milestone["days_ago"]),
+                title=milestone[code]["title"],
+                description=milestone[code]["description"],
+                percent_done=milestone["percent_done"],
+            )
+        )
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page, 1
+
+
+def _ensure_budget(consultation, data, phase_index, districts, categories, **rules):
+    """One budget in both languages with its projects, in the process's phase ``phase_index``; moves with
+    the phases when seed_demo runs on a later day. Returns ({"it", "en"}, created)."""
+    from .models import BudgetPage
+
+    pages, created, translation_key = {}, 0, None
+    project_keys = {}
+    for code in ("it", "en"):
+        parent = ConsultationPage.objects.get(pk=consultation[code].pk)
+        phase = list(parent.phases.all())[phase_index]
+        opens_at, closes_at = poll_window(phase)
+        page = BudgetPage.objects.child_of(parent).filter(slug=data[code]["slug"]).first()
+        if page is None:
+            page = BudgetPage(
+                locale=parent.locale,
+                title=data[code]["title"],
+                slug=data[code]["slug"],
+                intro=data[code]["intro"],
+                eligibility=data[code]["eligibility"],
+                total_budget=data["total_budget"],
+                max_projects=data.get("max_projects"),
+                max_per_group=data.get("max_per_group"),
+                citizen_weight=data.get("citizen_weight", 100),
+                phase_key=phase.translation_key,
+                opens_at=opens_at,
+                closes_at=closes_at,
+                **rules,
+            )
+            if translation_key:
+                page.translation_key = translation_key
+            parent.add_child(instance=page)
+            page.save_revision().publish()
+            created += 1
+        elif (page.phase_key, page.opens_at, page.closes_at) != (phase.translation_key, opens_at, closes_at):
+            page.phase_key, page.opens_at, page.closes_at = phase.translation_key, opens_at, closes_at
+            page.save_revision().publish()
+            created += 1
+        translation_key = page.translation_key
+        for project in data["projects"]:
+            made_page, made = _ensure_project(
+                page, code, project, districts, categories, project_keys.get(project["code"])
+            )
+            project_keys[project["code"]] = made_page.translation_key
+            created += made
+        pages[code] = BudgetPage.objects.get(pk=page.pk)
+    return pages, created
+
+
+def ensure_budgets(consultation):
+    """Under AxTO: the open budget vote (the process's voting phase) and a first round already closed, with
+    published results and the funded projects' milestones. Returns ({"open", "closed"}, created)."""
+    from .models import BudgetPage
+
+    districts, categories, created = ensure_budget_vocabulary()
+    open_data = {**BUDGETS["budget"], "projects": BUDGETS["projects"]}
+    open_budget, made = _ensure_budget(consultation, open_data, 1, districts, categories)
+    created += made
+    closed, made = _ensure_budget(
+        consultation,
+        BUDGETS["closed_budget"],
+        0,
+        districts,
+        categories,
+        results_method=BudgetPage.METHOD_COMBINED,
+    )
+    created += made
+    budgets = {"open": open_budget, "closed": closed}
+    for kind, (online, paper) in DEMO_BALLOTS.items():
+        created += ensure_budget_ballots(budgets[kind]["it"], online, paper, seed=kind)
+    return budgets, created
+
+
+def demo_voters(count):
+    """``count`` demo voter accounts (verified, no usable password), the poll's first ones included."""
+    from allauth.account.models import EmailAddress
+
+    User = get_user_model()
+    emails = [f"votante.demo{number}@example.org" for number in range(1, count + 1)]
+    existing = {user.email: user for user in User.objects.filter(email__in=emails)}
+    missing = []
+    for number, email in enumerate(emails, start=1):
+        if email not in existing:
+            user = User(username=f"votante.demo{number}", email=email, display_name=f"Votante demo {number}")
+            user.set_unusable_password()
+            missing.append(user)
+    if missing:
+        User.objects.bulk_create(missing)
+        made = User.objects.filter(email__in=[user.email for user in missing])
+        EmailAddress.objects.bulk_create(
+            EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in made
+        )
+        existing.update({user.email: user for user in made})
+    return [existing[email] for email in emails]
+
+
+def ensure_budget_ballots(budget, online, paper, seed):
+    """Demo ballots on ``budget``: ``online`` by demo voters and ``paper`` entered from in-person points,
+    each a valid ballot under the budget's rules (drawn with a fixed seed, the same on every run).
+    Written as checkout would store them, without its rate limit and voting window. Returns how many made."""
+    import random
+
+    from . import budgeting
+    from .budgets import _rules_with_min, budget_projects, new_receipt
+    from .models import Ballot, BallotProject
+
+    with translation.override("it"):
+        projects = budget_projects(budget)
+    rules = _rules_with_min(budget)
+    keys = list(projects.model)
+    # Popularity follows the technical score, roughly: better projects draw more votes.
+    weights = [max(projects.by_key[key].technical_score or 50, 1) ** 2 for key in keys]
+    draw = random.Random(f"axto-{seed}")
+
+    def ballot():
+        chosen = []
+        wanted = draw.randint(1, rules.max_choices or 8)
+        for key in draw.choices(keys, weights, k=40):
+            if len(chosen) >= wanted:
+                break
+            if key not in chosen and not budgeting.check_ballot(
+                [*chosen, key],
+                projects.model,
+                budgeting.BallotRules(
+                    budget=rules.budget, min_choices=0, max_choices=rules.max_choices, max_per_group=rules.max_per_group
+                ),
+            ):
+                chosen.append(key)
+        return chosen
+
+    group = budget.ensure_group()
+    created = 0
+    cast_at = budget.opens_at + timedelta(hours=1)
+    voters = demo_voters(online)
+    have = set(Ballot.objects.filter(group=group, user__in=voters).values_list("user_id", flat=True))
+    drawn = [ballot() for _ in range(online + paper)]  # drawn in full every run: the same ballots each time
+    for voter, chosen in zip(voters, drawn[:online], strict=True):
+        if voter.pk in have or not chosen:
+            continue
+        row = Ballot.objects.create(
+            group=group, user=voter, language="it", checked_out_at=cast_at, receipt=new_receipt()
+        )
+        BallotProject.objects.bulk_create(BallotProject(ballot=row, project_key=key) for key in chosen)
+        created += 1
+    points = ["Biblioteca civica Primo Levi", "Casa del Quartiere di Barriera", "Circoscrizione 5 – Vallette"]
+    entered = Ballot.objects.filter(group=group, channel=Ballot.PAPER).count()
+    for number, chosen in enumerate(drawn[online + entered :], start=entered):
+        if not chosen:
+            continue
+        row = Ballot.objects.create(
+            group=group,
+            channel=Ballot.PAPER,
+            voting_point=points[number % len(points)],
+            language="it",
+            checked_out_at=cast_at,
+            receipt=new_receipt(),
+        )
+        BallotProject.objects.bulk_create(BallotProject(ballot=row, project_key=key) for key in chosen)
+        created += 1
+    if created:
+        from civic_site import pagecache
+
+        from .polls import votes_tag
+
+        pagecache.changed(votes_tag(group.pk))
+        group_changed(group.pk)
     return created

@@ -137,4 +137,3 @@ def answer_changed(idea, before):
 
         merge(idea, idea.merged_into)
     ideas_changed(idea.group_id)
-

@@ -544,9 +544,7 @@ def feed(page):
         .filter(group=page.group_key)
         .with_comment_count()
         .order_by("pk")
-        .values_list(
-            "pk", "title", "category_key", "status", "support_count", "comment_count", "latitude", "longitude"
-        )
+        .values_list("pk", "title", "category_key", "status", "support_count", "comment_count", "latitude", "longitude")
     )
     labels = dict(IdeaStatus.choices)
     for pk, title, category_key, status, supporters, comments, lat, lng in rows.iterator(chunk_size=5000):
@@ -715,9 +713,7 @@ def support_view(page, request, idea_id):
         return redirect_to_login(url)
     support = request.POST.get("support") != "withdraw"
     try:
-        set_support(
-            idea=idea, user=request.user, support=support, ip_address=ratelimit.client_ip(request), page=page
-        )
+        set_support(idea=idea, user=request.user, support=support, ip_address=ratelimit.client_ip(request), page=page)
     except IdeaRejected as rejection:
         messages.error(request, str(rejection))
         response = HttpResponseRedirect(url)
@@ -847,7 +843,6 @@ def similar_view(page, request):
     response = JsonResponse({"nearby": [row(i) for i in nearby], "alike": [row(i) for i in alike]})
     response["Cache-Control"] = "private, no-store"
     return response
-
 
 
 # --- the City's answers and merges (participation/idea_admin.py) ------------------------------------

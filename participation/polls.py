@@ -183,14 +183,13 @@ def tally(poll, options=None):
     options = list(poll.options.all()) if options is None else options
     if poll.pk is None:  # previewing a poll that was never saved
         return [{"option": option, "count": 0, "percent": 0} for option in options], 0
+
     def count():
         per_option = {
             f"option_{index}": Count("choices", filter=Q(choices__option_key=option.translation_key))
             for index, option in enumerate(options)
         }
-        return PollVote.objects.filter(group=poll.group_key).aggregate(
-            voters=Count("pk", distinct=True), **per_option
-        )
+        return PollVote.objects.filter(group=poll.group_key).aggregate(voters=Count("pk", distinct=True), **per_option)
 
     counts = _counted(poll, "choice", [option.translation_key for option in options], count)
     voters = counts["voters"]
@@ -211,6 +210,7 @@ def ranked_tally(poll, options=None):
     """
     options = list(poll.options.all()) if options is None else options
     by_key = {option.translation_key: option for option in options}
+
     def count():
         ballots = defaultdict(dict)
         rows = PollVoteChoice.objects.filter(vote__group=poll.group_key, rank__isnull=False).values_list(

@@ -4,7 +4,7 @@ import django_filters
 from django.contrib import messages
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -22,11 +22,11 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import idea_admin, moderation
+from . import budget_admin, idea_admin, moderation
 from .core.admin import CitizensContentPolicy, group_titles
 from .core.groups import groups_lost_by_deleting, groups_with_participation
 from .forms import HideCommentsForm
-from .models import CommentThread, Idea, ModerationReason, ParticipationComment
+from .models import BudgetPage, CommentThread, District, Idea, ModerationReason, ParticipationComment, ProjectCategory
 from .models.comments import with_page_title
 
 # --- comments -------------------------------------------------------------------------------
@@ -133,11 +133,67 @@ class CommentThreadViewSet(SnippetViewSet):
     panels = [FieldPanel("page"), FieldPanel("state")]
 
 
+class ProjectCategoryViewSet(SnippetViewSet):
+    """Budget project categories (theatre, music...): translatable, chosen on each project."""
+
+    model = ProjectCategory
+    icon = "tag"
+    menu_label = _("Project categories")
+    menu_name = "project-categories"
+    list_display = ["name", "locale"]
+    search_fields = ["name"]
+
+
+class DistrictViewSet(SnippetViewSet):
+    """Turin's Circoscrizioni: translatable, chosen on each budget project."""
+
+    model = District
+    icon = "site"
+    menu_label = _("Districts")
+    menu_name = "districts"
+    list_display = ["number", "name", "locale"]
+    ordering = ["number"]
+
+
 class ParticipationGroup(ViewSetGroup):
     menu_label = _("Participation")
     menu_icon = "group"
     menu_order = 250
-    items = (CommentViewSet, CommentThreadViewSet, idea_admin.IdeaViewSet)
+    items = (
+        CommentViewSet,
+        CommentThreadViewSet,
+        idea_admin.IdeaViewSet,
+        ProjectCategoryViewSet,
+        DistrictViewSet,
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_budget_urls():
+    return [
+        path("budgets/<int:page_id>/paper-ballots/", budget_admin.paper_ballots_view, name="budget_paper_ballots"),
+        path("budgets/<int:page_id>/pabulib/", budget_admin.pabulib_download_view, name="budget_pabulib"),
+    ]
+
+
+def _paper_ballots_button(page, user, priority):
+    if isinstance(page.specific_deferred, BudgetPage) and user.has_perm("participation.add_ballot"):
+        yield Button(
+            _("Paper ballots"),
+            reverse("budget_paper_ballots", args=[page.pk]),
+            icon_name="doc-full",
+            priority=priority,
+        )
+
+
+@hooks.register("register_page_header_buttons")
+def budget_header_buttons(page, user, view_name=None, next_url=None):
+    yield from _paper_ballots_button(page, user, 80)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def budget_listing_buttons(page, user, next_url=None):
+    yield from _paper_ballots_button(page, user, 80)
 
 
 @hooks.register("register_admin_viewset")

@@ -16,6 +16,7 @@ Every poll in the suite is made here (PollPageFactory / translate): when the pol
 import json
 import time
 from datetime import timedelta
+from decimal import Decimal
 from importlib import import_module
 
 import factory
@@ -38,7 +39,9 @@ from home.models import HomePage, HomePageFeaturedPage, SiteLinks, StandardPage
 from participation.comments import post_comment
 from participation.core import ratelimit
 from participation.models import (
+    BudgetPage,
     CommentThread,
+    District,
     Idea,
     IdeaCategory,
     IdeaMapPage,
@@ -46,6 +49,8 @@ from participation.models import (
     ParticipationComment,
     PollOption,
     PollPage,
+    ProjectCategory,
+    ProjectPage,
 )
 
 PASSWORD = "partecipa-torino-2026"
@@ -418,6 +423,112 @@ class IdeaMapPageFactory(LocalizedPageFactory):
             obj.phase_key = chosen.translation_key
             IdeaMapPage.objects.filter(pk=obj.pk).update(phase_key=obj.phase_key)
 
+
+
+# --- participatory budgets --------------------------------------------------------------------
+
+
+def project_category(name, english=None):
+    """A budget project category in Italian, with its English translation when ``english`` is given."""
+    category = ProjectCategory.objects.create(name=name, locale=locale("it"))
+    if english:
+        copy = category.copy_for_translation(locale("en"))
+        copy.name = english
+        copy.save()
+    return category
+
+
+def district(number, name=None):
+    """A Circoscrizione in Italian and English (same name)."""
+    found = District.objects.filter(number=number, locale=locale("it")).first()
+    if found:
+        return found
+    made = District.objects.create(number=number, name=name or f"Circoscrizione {number}", locale=locale("it"))
+    copy = made.copy_for_translation(locale("en"))
+    copy.save()
+    return made
+
+
+def in_language(snippet, code):
+    """The ``code`` translation of a translatable snippet (or the snippet itself)."""
+    return snippet.get_translation_or_none(locale(code)) or snippet
+
+
+class BudgetPageFactory(LocalizedPageFactory):
+    """A budget open now (opened a day ago, closes in 30 days): €300,000, within the budget, no other limit.
+
+    The one place budgets are built for tests; pass the rule fields to change the rules."""
+
+    class Meta:
+        model = BudgetPage
+
+    class Params:
+        closed = factory.Trait(
+            opens_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=10)),
+            closes_at=factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1)),
+        )
+
+    title = factory.Sequence(lambda n: f"Bilancio {n}")
+    slug = factory.Sequence(lambda n: f"bilancio-{n}")
+    intro = "Scegli i progetti da finanziare."
+    total_budget = Decimal("300000.00")
+    opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+
+    @factory.post_generation
+    def phase(obj, create, extracted, **kwargs):
+        if not create or obj.phase_key:
+            return
+        chosen = extracted or phase_holding(obj.get_parent().specific, obj.opens_at, obj.closes_at)
+        if chosen is not None:
+            obj.phase_key = chosen.translation_key
+            BudgetPage.objects.filter(pk=obj.pk).update(phase_key=obj.phase_key)
+
+
+class ProjectPageFactory(LocalizedPageFactory):
+    class Meta:
+        model = ProjectPage
+
+    title = factory.Sequence(lambda n: f"Progetto {n}")
+    slug = factory.Sequence(lambda n: f"progetto-{n}")
+    code = factory.Sequence(lambda n: f"P{n:03d}")
+    organisation = "Associazione Il Cortile"
+    summary = "Laboratori nel cortile."
+    cost = Decimal("10000.00")
+    category = factory.LazyFunction(lambda: ProjectCategory.objects.filter(locale=locale("it")).first())
+    district = factory.LazyFunction(lambda: district(6))
+
+
+def translate_project(project, title=None):
+    """The English translation of a budget project, pointing at the English category and district."""
+    project = project.specific
+    return translate(
+        project,
+        "en",
+        title=title or f"{project.title} (EN)",
+        category=in_language(project.category, "en"),
+        district=in_language(project.district, "en"),
+    )
+
+
+def build_budget(consultation, projects=(), **rules):
+    """A bilingual budget under ``consultation`` ({"it", "en"}) with ``projects``: each a dict of
+    ProjectPageFactory fields (cost, category, district...). Returns {"it", "en", "projects": {"it": [...],
+    "en": [...]}} re-read from the database."""
+    budget_it = BudgetPageFactory(parent=consultation["it"], **rules)
+    budget_en = translate(budget_it, "en", title=f"{budget_it.title} (EN)")
+    made = {"it": [], "en": []}
+    for fields in projects:
+        project = ProjectPageFactory(parent=budget_it, **fields)
+        made["it"].append(project)
+    budget_en = BudgetPage.objects.get(pk=budget_en.pk)
+    for project in made["it"]:
+        made["en"].append(translate_project(project))
+    return {
+        "it": BudgetPage.objects.get(pk=budget_it.pk),
+        "en": BudgetPage.objects.get(pk=budget_en.pk),
+        "projects": {code: [ProjectPage.objects.get(pk=p.pk) for p in pages] for code, pages in made.items()},
+    }
 
 class IdeaFactory(DjangoModelFactory):
     """An idea on ``page`` (an IdeaMapPage, any translation) by a new citizen, in its first category."""

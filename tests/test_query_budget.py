@@ -2,15 +2,28 @@
 (uncached: the page cache switched off) and for a logged-in citizen, and the count does not grow with
 the number of comments, replies, reactions or votes. Time is measured by `make bench`, never here."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from participation.budgets import change_basket, checkout
 from participation.comments import react
-from participation.models import CommentReaction, PollPage
+from participation.models import Ballot, BallotProject, CommentReaction, PollPage
 from participation.polls import cast_vote
-from tests.factories import CommentFactory, PollPageFactory, StandardPageFactory, UserFactory, translate
+from tests.factories import (
+    CommentFactory,
+    PollPageFactory,
+    StandardPageFactory,
+    UserFactory,
+    build_budget,
+    district,
+    project_category,
+    translate,
+)
 
 BUDGET = 15
 
@@ -20,6 +33,9 @@ PAGES = {
     "consultation": lambda tree: tree["consultation"]["it"].url,
     "poll": lambda tree: tree["poll"]["en"].url,
     "ranked poll": lambda tree: tree["ranked"]["en"].url,
+    "budget": lambda tree: tree["budget"]["en"].url,
+    "budget results": lambda tree: tree["closed budget"]["it"].url,
+    "budget project": lambda tree: tree["budget"]["projects"]["en"][0].url,
     "standard": lambda tree: tree["standard"].url,
     "search": lambda tree: "/it/search/?q=parco",
 }
@@ -34,6 +50,14 @@ def pages(tree):
         parent=tree["consultation"]["it"], title="Ordina", slug="ordina", ranked=True, results_visibility="always"
     )
     tree["ranked"] = {"it": ranked, "en": translate(ranked, title="Rank them", slug="rank-them")}
+    theatre, music = project_category("Teatro", "Theatre"), project_category("Musica", "Music")
+    projects = [
+        {"cost": Decimal("20000"), "category": category, "district": district(number)}
+        for category in (theatre, music)
+        for number in (5, 6, 7)
+    ]
+    tree["budget"] = build_budget(tree["consultation"], projects, max_per_group=1)
+    tree["closed budget"] = build_budget(tree["consultation"], projects, closed=True, citizen_weight=60)
     return tree
 
 
@@ -65,6 +89,24 @@ def participate(tree, how_many):
         order = list(ranked.options.all())
         order = order[n % len(order) :] + order[: n % len(order)]
         cast_vote(poll=ranked, user=author, ranking={option.pk: rank for rank, option in enumerate(order, 1)})
+        budget = tree["budget"]
+        chosen = budget["projects"]["it"][n % 3 : n % 3 + 3]
+        for project in chosen:
+            change_basket(budget=budget["it"], user=author, project_id=project.pk, add=True)
+        checkout(budget=budget["it"], user=author)
+        # Voting on the closed budget is over: its ballots as they were stored.
+        closed = tree["closed budget"]
+        ballot = Ballot.objects.create(
+            group=closed["it"].ensure_group(),
+            user=author,
+            language="it",
+            checked_out_at=timezone.now(),
+            receipt=f"R{n}-{author.pk}",
+        )
+        BallotProject.objects.bulk_create(
+            BallotProject(ballot=ballot, project_key=project.translation_key)
+            for project in closed["projects"]["it"][n % 4 :]
+        )
 
 
 @pytest.mark.parametrize("kind", list(PAGES))
@@ -72,6 +114,10 @@ def test_every_page_type_keeps_to_the_budget_however_much_participation(pages, k
     visitor, signed_in = Client(), Client()
     signed_in.force_login(citizen)
     url = PAGES[kind](pages)
+    # The citizen has a basket on the open budget: its progress shows on the page.
+    change_basket(
+        budget=pages["budget"]["it"], user=citizen, project_id=pages["budget"]["projects"]["it"][0].pk, add=True
+    )
     participate(pages, 1)
     few = {"anonymous": count(visitor, url), "citizen": count(signed_in, url)}
     participate(pages, 6)

@@ -403,6 +403,8 @@ PARTICIPATION_RATE_LIMITS = {
     "vote": "30/10m/user,200/10m/ip",
     "idea": "5/1h/user,30/1h/ip",
     "support": "60/10m/user,200/10m/ip",
+    # Putting projects in a budget basket and taking them out (casting the ballot counts as "vote").
+    "basket": "120/10m/user,400/10m/ip",
 }
 
 # Demo content may be created (seed_demo); production.py turns this off.

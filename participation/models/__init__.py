@@ -1,10 +1,18 @@
 from participation.core.models import TranslationGroup
 
+from .budgets import Ballot, BallotProject, BudgetPage, District, ProjectCategory, ProjectMilestone, ProjectPage
 from .comments import CommentReaction, CommentReport, CommentThread, ModerationReason, ParticipationComment
 from .ideas import Idea, IdeaCategory, IdeaMapPage, IdeaPlace, IdeaStatus, IdeaSupport
 from .polls import PollOption, PollPage, PollVote, PollVoteChoice
 
 __all__ = [
+    "Ballot",
+    "BallotProject",
+    "BudgetPage",
+    "District",
+    "ProjectCategory",
+    "ProjectMilestone",
+    "ProjectPage",
     "CommentReaction",
     "CommentReport",
     "CommentThread",

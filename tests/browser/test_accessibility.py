@@ -14,14 +14,17 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 def pages_to_scan():
     from consultations.models import ConsultationIndexPage, ConsultationPage
     from home.models import HomePage, StandardPage
-    from participation.models import PollPage
+    from participation.models import BudgetPage, PollPage, ProjectPage
 
     urls = []
-    for model in (HomePage, ConsultationIndexPage, ConsultationPage, StandardPage, PollPage):
+    for model in (HomePage, ConsultationIndexPage, ConsultationPage, StandardPage, PollPage, ProjectPage):
         for code in ("it", "en"):
             page = model.objects.live().filter(locale__language_code=code).first()
             assert page is not None, (model, code)
             urls.append(page.url)
+    # Both demo budgets: the open vote and the closed first round with its results and milestones.
+    urls += [page.url for page in BudgetPage.objects.live().order_by("path")]
+    urls += [page.url for page in ProjectPage.objects.live().filter(milestones__isnull=False).distinct()[:2]]
     for code in ("it", "en"):
         urls += [f"/{code}/search/?q=parco", f"/{code}/accounts/signup/", f"/{code}/accounts/login/"]
     urls += ["/it/partecipa/?status=open", "/it/partecipa/?topic=verde", "/it/partecipa/?status=closed"]

@@ -21,7 +21,14 @@ from home.demo import (
     ensure_standard_pages,
     load_content,
 )
-from participation.demo import ensure_ballots, ensure_comment_site, ensure_comments, ensure_idea_map, ensure_poll
+from participation.demo import (
+    ensure_ballots,
+    ensure_budgets,
+    ensure_comment_site,
+    ensure_comments,
+    ensure_idea_map,
+    ensure_poll,
+)
 
 
 class Command(BaseCommand):
@@ -44,6 +51,8 @@ class Command(BaseCommand):
             created += made
             created += ensure_ballots(poll)
             _ideas, made = ensure_idea_map(consultations[0], {name: entry["image"] for name, entry in images.items()})
+            created += made
+            _budgets, made = ensure_budgets(consultations[1])
             created += made
             created += ensure_comment_site()
             for page_group in (consultations[0], poll):
