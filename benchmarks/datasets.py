@@ -356,7 +356,7 @@ def load_ballots(ctx):
     from django.utils import timezone
 
     from participation import budgeting
-    from participation.budgets import _rules_with_min, budget_projects
+    from participation.budgets import basket_limits, budget_projects
     from participation.models import Ballot, BallotProject
 
     count = ctx.size(BUDGETS, "ballots")
@@ -366,10 +366,7 @@ def load_ballots(ctx):
     for closed in (False, True):
         budget = demo_budget("it", closed)
         projects = budget_projects(budget, "it")
-        limits = _rules_with_min(budget)
-        upper = budgeting.BallotRules(
-            budget=limits.budget, min_choices=0, max_choices=limits.max_choices, max_per_group=limits.max_per_group
-        )
+        upper = basket_limits(budget)
         keys = list(projects.model)
         weights = [len(keys) - index for index in range(len(keys))]
         now = timezone.now()

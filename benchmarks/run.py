@@ -508,9 +508,7 @@ def print_table(report):
         )
 
 
-def build_report(
-    args, meta, pages, queries_seed, queries, loads, bare_runs, lighthouse, exports, datasets, feeds=None
-):
+def build_report(args, meta, pages, queries_seed, queries, loads, bare_runs, lighthouse, exports, datasets, feeds=None):
     rows = []
     for page in pages:
         load = loads.get(page.name, {})

@@ -12,6 +12,7 @@ checked when the basket is checked out.
 """
 
 import csv
+import json
 import re
 import secrets
 from collections import Counter
@@ -21,6 +22,7 @@ from fractions import Fraction
 from functools import reduce
 from operator import or_
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db import IntegrityError, transaction
@@ -127,31 +129,26 @@ def budget_projects(budget, language_code=None):
 
 
 def ballot_rules(budget):
-    """The budget's rules (the rules page's) as :class:`participation.budgeting.BallotRules`."""
+    """The budget's rules (the rules page's) as :class:`participation.budgeting.BallotRules`: what a cast
+    ballot keeps to."""
     rules = budget.rules
-    if rules.voting_rule == BudgetPage.RULE_KNAPSACK:
-        return budgeting.BallotRules.knapsack(
-            cents(rules.total_budget),
-            min_percent=Decimal(rules.min_percent),
-            max_choices=rules.max_projects,
-            max_per_group=rules.max_per_group,
-        )
-    return budgeting.BallotRules.approval(
-        min_choices=rules.min_projects, max_choices=rules.max_projects, max_per_group=rules.max_per_group
+    knapsack = rules.voting_rule == BudgetPage.RULE_KNAPSACK
+    return budgeting.BallotRules(
+        budget=cents(rules.total_budget) if knapsack else None,
+        min_percent=Decimal(rules.min_percent) if knapsack else 0,
+        min_choices=rules.min_projects,
+        max_choices=rules.max_projects,
+        max_per_group=rules.max_per_group,
     )
 
 
-def _rules_with_min(budget):
+def basket_limits(budget):
+    """The rules' upper limits only (the budget, the most projects, the most per group): what a basket keeps
+    to while it is being filled; the lower ones are checked when it is cast."""
     rules = ballot_rules(budget)
-    if rules.min_choices != budget.rules.min_projects:  # knapsack() leaves the fewest projects at 1
-        rules = budgeting.BallotRules(
-            budget=rules.budget,
-            min_percent=rules.min_percent,
-            min_choices=budget.rules.min_projects,
-            max_choices=rules.max_choices,
-            max_per_group=rules.max_per_group,
-        )
-    return rules
+    return budgeting.BallotRules(
+        budget=rules.budget, min_choices=0, max_choices=rules.max_choices, max_per_group=rules.max_per_group
+    )
 
 
 def problem_message(code, params, projects):
@@ -282,16 +279,8 @@ def change_basket(*, budget, user, project_id, add, ip_address=None):
         if add:
             if key in keys:
                 return ballot
-            limits = _rules_with_min(budget)
             problems = budgeting.check_ballot(
-                [k for k in keys if k in projects.model] + [key],
-                projects.model,
-                budgeting.BallotRules(
-                    budget=limits.budget,
-                    min_choices=0,
-                    max_choices=limits.max_choices,
-                    max_per_group=limits.max_per_group,
-                ),
+                [k for k in keys if k in projects.model] + [key], projects.model, basket_limits(budget)
             )
             if problems:
                 raise BallotRejected(" ".join(problem_message(code, params, projects) for code, params in problems))
@@ -324,7 +313,7 @@ def checkout(*, budget, user, ip_address=None):
         if ballot.is_cast:
             return ballot
         keys = [str(k) for k in ballot.projects.order_by("added_at", "pk").values_list("project_key", flat=True)]
-        problems = budgeting.check_ballot(keys, projects.model, _rules_with_min(budget))
+        problems = budgeting.check_ballot(keys, projects.model, ballot_rules(budget))
         if problems:
             raise BallotRejected(" ".join(problem_message(code, params, projects) for code, params in problems))
         ballot.checked_out_at = timezone.now()
@@ -336,7 +325,7 @@ def checkout(*, budget, user, ip_address=None):
 
 
 def _rules_message(budget, projects, keys):
-    problems = budgeting.check_ballot(keys, projects.model, _rules_with_min(budget))
+    problems = budgeting.check_ballot(keys, projects.model, ballot_rules(budget))
     return " ".join(problem_message(code, params, projects) for code, params in problems) or _(
         "Choose at least one project."
     )
@@ -523,7 +512,7 @@ def paper_ballot_problems(budget, projects, codes):
     return [
         problem_message(code, params, projects)
         for code, params in budgeting.check_ballot(
-            [by_code[code] for code in codes], projects.model, _rules_with_min(budget)
+            [by_code[code] for code in codes], projects.model, ballot_rules(budget)
         )
     ]
 
@@ -724,7 +713,7 @@ def basket_summary(budget, projects, keys):
         "problems": [
             problem_message(code, params, projects)
             for code, params in budgeting.check_ballot(
-                [key for key in keys if key in projects.model], projects.model, _rules_with_min(budget)
+                [key for key in keys if key in projects.model], projects.model, ballot_rules(budget)
             )
         ]
         if keys
@@ -865,6 +854,20 @@ def project_context(project, request):
     if budget is None:  # a preview of a project not yet saved under its budget
         budget = project.get_parent().specific
     context = {"budget": budget, "budget_rules": budget.rules, "cost_text": euros(project.cost)}
+    point = project.point
+    if point:
+        # The same small map as an idea's (static/js/idea-map.js reads it from a data attribute).
+        context["point"] = point
+        context["map_json"] = json.dumps(
+            {
+                "centre": [point["lat"], point["lng"]],
+                "zoom": 16,
+                "idea": True,
+                "tiles": settings.GEO_WIDGET_LEAFLET_TILE_LAYER,
+                "attribution": settings.GEO_WIDGET_LEAFLET_TILE_LAYER_OPTIONS.get("attribution", ""),
+                "maxZoom": settings.GEO_WIDGET_LEAFLET_TILE_LAYER_OPTIONS.get("maxZoom", 19),
+            }
+        )
     if budget.rules.has_closed:
         context["milestones"] = list(project.milestones.all())
         if context["milestones"]:

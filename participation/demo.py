@@ -486,12 +486,12 @@ def ensure_budget_ballots(budget, online, paper, seed):
     import random
 
     from . import budgeting
-    from .budgets import _rules_with_min, budget_projects, new_receipt
+    from .budgets import ballot_rules, basket_limits, budget_projects, new_receipt
     from .models import Ballot, BallotProject
 
     with translation.override("it"):
         projects = budget_projects(budget)
-    rules = _rules_with_min(budget)
+    rules, limits = ballot_rules(budget), basket_limits(budget)
     keys = list(projects.model)
     # Popularity follows the technical score, roughly: better projects draw more votes.
     weights = [max(projects.by_key[key].technical_score or 50, 1) ** 2 for key in keys]
@@ -506,9 +506,7 @@ def ensure_budget_ballots(budget, online, paper, seed):
             if key not in chosen and not budgeting.check_ballot(
                 [*chosen, key],
                 projects.model,
-                budgeting.BallotRules(
-                    budget=rules.budget, min_choices=0, max_choices=rules.max_choices, max_per_group=rules.max_per_group
-                ),
+                limits,
             ):
                 chosen.append(key)
         return chosen

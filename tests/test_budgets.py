@@ -510,3 +510,84 @@ def test_the_budget_page_costs_the_same_queries_with_5_or_30_projects(client, ax
         project = ProjectPageFactory(parent=axto["it"], category=categories["music"], district=district(8))
         translate_project(project)
     assert count() == few <= 15
+
+
+def cast(budget, ballots):
+    """Cast ``ballots`` (each a list of project indexes) on ``budget``, one new citizen each."""
+    pages = budget["projects"]["it"]
+    for number, indexes in enumerate(ballots):
+        voter = UserFactory(username=f"cittadino{number}", email=f"cittadino{number}@example.org")
+        for index in indexes:
+            add(budget["it"], voter, pages[index])
+        checkout(budget=budget["it"], user=voter)
+
+
+def test_the_combined_score_weighs_votes_and_the_technical_assessment(tree, categories):
+    budget = build_budget(
+        tree["consultation"],
+        [
+            {**spec, "technical_score": score}
+            for spec, score in zip(
+                projects_spec(categories, ("50", "theatre", 1), ("50", "theatre", 2), ("50", "theatre", 3)),
+                (20, 100, None),
+                strict=True,
+            )
+        ],
+        total_budget=Decimal("100"),
+        results_method=BudgetPage.METHOD_COMBINED,
+        citizen_weight=60,
+    )
+    cast(budget, [[0], [0], [0], [0], [1], [1], [2]])  # votes 4, 2, 1
+    rows = {row.page.code: row for row in budget_results(budget["it"])["rows"]}
+    codes = [page.code for page in budget["projects"]["it"]]
+    # Citizens: 100, 50, 25 (the most-voted is 100); technical 20, 100, not assessed (0).
+    assert [rows[code].citizen_score for code in codes] == [100, 50, 25]
+    assert [rows[code].combined for code in codes] == [68, 70, 15]
+    # Funded from the highest combined score down: the second (70), then the first (68); 100 € used.
+    assert [rows[code].funded for code in codes] == [True, True, False]
+    assert [row.page.code for row in budget_results(budget["it"])["rows"]][:2] == [codes[1], codes[0]]
+
+
+def test_equal_shares_on_the_page_is_the_counting_modules_result(tree, categories):
+    from participation.budgeting import equal_shares
+
+    budget = build_budget(
+        tree["consultation"],
+        projects_spec(
+            categories, ("60", "theatre", 1), ("40", "theatre", 2), ("40", "theatre", 3), ("20", "theatre", 4)
+        ),
+        total_budget=Decimal("100"),
+        results_method=BudgetPage.METHOD_EQUAL_SHARES,
+    )
+    ballots = [[0], [0], [0], [0], [0], [0], [1, 3], [1, 3], [2, 3], [2]]
+    cast(budget, ballots)
+    pages = budget["projects"]["it"]
+    keys = [str(page.translation_key) for page in pages]
+    results = budget_results(budget["it"])
+    funded = [str(row.page.translation_key) for row in results["rows"] if row.funded]
+    projects = [
+        budgeting.Project(id=key, cost=int(page.cost * 100), order=i)
+        for i, (key, page) in enumerate(zip(keys, pages, strict=True))
+    ]
+    assert funded == equal_shares(projects, [[keys[i] for i in ballot] for ballot in ballots], 10000)
+    # Each voter holds 10 €: the six fund the 60 € project, and three of the other four the 20 € one
+    # they chose together.
+    assert funded[:2] == [keys[0], keys[3]]
+    assert results["details"].voters == 10
+
+
+def test_a_project_page_shows_its_place_on_a_map_and_in_words(client, axto):
+    import json
+
+    from participation.models import ProjectPage
+
+    project = axto["projects"]["en"][0]
+    ProjectPage.objects.filter(translation_key=project.translation_key).update(
+        location="SRID=4326;POINT(7.6948 45.0889)"
+    )
+    soup = BeautifulSoup(client.get(project.url).content, "html.parser")
+    config = json.loads(soup.select_one("#project-map")["data-map"])
+    assert config["centre"] == [45.0889, 7.6948] and config["idea"] is True
+    assert "latitude 45.08890, longitude 7.69480" in soup.get_text()
+    without = BeautifulSoup(client.get(axto["projects"]["en"][1].url).content, "html.parser")
+    assert not without.select("#project-map") and not without.select("script[src*=leaflet]")

@@ -22,6 +22,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField
+from wagtailgeowidget.helpers import geosgeometry_str_to_struct
 from wagtailgeowidget.panels import LeafletPanel
 
 from civic_site.pages import SitePageMixin
@@ -305,6 +306,12 @@ class ProjectPage(SitePageMixin, ParticipationPageMixin, Page):
     class Meta:
         verbose_name = _("budget project")
         verbose_name_plural = _("budget projects")
+
+    @property
+    def point(self):
+        """{"lat": float, "lng": float} of the project's place, or None."""
+        parsed = geosgeometry_str_to_struct(self.location or "")
+        return {"lat": float(parsed["y"]), "lng": float(parsed["x"])} if parsed else None
 
     def get_context(self, request, *args, **kwargs):
         from participation.budgets import project_context
