@@ -462,8 +462,27 @@ def budget_results(budget):
             )
         )
     spent = sum(projects.model[key].cost for key in funded)
+    groups = {}
+    for row in rows:
+        group = groups.setdefault(
+            (row.page.district.number, row.page.category.name),
+            {
+                "district": row.page.district,
+                "category": row.page.category,
+                "projects": 0,
+                "votes": 0,
+                "funded": 0,
+                "amount": 0,
+            },
+        )
+        group["projects"] += 1
+        group["votes"] += row.votes
+        if row.funded:
+            group["funded"] += 1
+            group["amount"] += cents(row.page.cost)
     return {
         "rows": rows,
+        "groups": [groups[key] for key in sorted(groups)],
         "ballots": total,
         "online": counted["online"],
         "paper": counted["paper"],

@@ -228,6 +228,9 @@ def test_greedy_results_skip_what_does_not_fit_and_match_the_counting_module(axt
     # (30 - 0.01 after the cheapest one-vote project) and are skipped.
     assert expected == [keys[1], keys[0], keys[4]]
     assert results["spent"] == 7001 and results["left"] == 2999
+    # Per group (district, category): theatre in district 6 has two projects, 6 votes, both funded (70 €).
+    theatre_6 = next(g for g in results["groups"] if g["district"].number == 6 and g["category"].name == "Theatre")
+    assert (theatre_6["projects"], theatre_6["votes"], theatre_6["funded"], theatre_6["amount"]) == (2, 6, 2, 7000)
 
 
 def test_anonymous_budget_page_lists_projects_without_a_form(client, axto):
