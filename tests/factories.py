@@ -312,6 +312,17 @@ def phase_holding(process, opens_at, closes_at):
     return None
 
 
+def join_phase(page, chosen=None):
+    """A participation page with a window belongs to ``chosen``, else to the phase of its process that holds
+    its window (none: left without one). For the factories' ``phase`` post-generation."""
+    if page.phase_key:
+        return
+    chosen = chosen or phase_holding(page.get_parent().specific, page.opens_at, page.closes_at)
+    if chosen is not None:
+        page.phase_key = chosen.translation_key
+        type(page).objects.filter(pk=page.pk).update(phase_key=page.phase_key)
+
+
 class PollPageFactory(LocalizedPageFactory):
     """A poll open now (opened a day ago, closes in 30 days) with three options, results after voting.
 
@@ -351,12 +362,8 @@ class PollPageFactory(LocalizedPageFactory):
     @factory.post_generation
     def phase(obj, create, extracted, **kwargs):
         """The poll belongs to the phase of its process that holds its window (``phase=`` a phase to choose)."""
-        if not create or obj.phase_key:
-            return
-        chosen = extracted or phase_holding(obj.get_parent().specific, obj.opens_at, obj.closes_at)
-        if chosen is not None:
-            obj.phase_key = chosen.translation_key
-            PollPage.objects.filter(pk=obj.pk).update(phase_key=obj.phase_key)
+        if create:
+            join_phase(obj, extracted)
 
 
 # A park-sized area (lon/lat pairs, as GeoJSON writes them): a box 7.6600–7.6760 E, 45.0850–45.0950 N whose
@@ -423,12 +430,8 @@ class IdeaMapPageFactory(LocalizedPageFactory):
 
     @factory.post_generation
     def phase(obj, create, extracted, **kwargs):
-        if not create or obj.phase_key:
-            return
-        chosen = extracted or phase_holding(obj.get_parent().specific, obj.opens_at, obj.closes_at)
-        if chosen is not None:
-            obj.phase_key = chosen.translation_key
-            IdeaMapPage.objects.filter(pk=obj.pk).update(phase_key=obj.phase_key)
+        if create:
+            join_phase(obj, extracted)
 
 
 
@@ -484,12 +487,8 @@ class BudgetPageFactory(LocalizedPageFactory):
 
     @factory.post_generation
     def phase(obj, create, extracted, **kwargs):
-        if not create or obj.phase_key:
-            return
-        chosen = extracted or phase_holding(obj.get_parent().specific, obj.opens_at, obj.closes_at)
-        if chosen is not None:
-            obj.phase_key = chosen.translation_key
-            BudgetPage.objects.filter(pk=obj.pk).update(phase_key=obj.phase_key)
+        if create:
+            join_phase(obj, extracted)
 
 
 class ProjectPageFactory(LocalizedPageFactory):
