@@ -417,12 +417,91 @@ def budget_pages(ctx):
     return pages
 
 
+# --- neighbourhood reports: "Segnala un problema nel tuo quartiere" ---
+
+
+def demo_reporting(language):
+    from participation.models import ReportingPage
+
+    return in_language(ReportingPage.objects.all(), language)
+
+
+def load_reports(ctx):
+    """10,000 reports over the city (every category and status, near the listed streets) and 10,000 "me too"s."""
+    import random
+
+    from django.db import transaction
+
+    from participation.models import Report, ReportFollower, ReportStatus
+    from participation.reports import categories_in, streets
+
+    count, followers = ctx.size(REPORTS, "reports"), ctx.size(REPORTS, "followers")
+    page = demo_reporting("it")
+    categories = categories_in("it")
+    places = streets()
+    statuses = ReportStatus.values
+    citizens = ctx.citizens(max(count, followers))
+    chance = random.Random(16)  # noqa: S311 - the same spread every run
+    reports = []
+    for n in range(count):
+        street, category = places[n % len(places)], categories[n % len(categories)]
+        status = statuses[n % len(statuses)]
+        reports.append(
+            Report(
+                group_id=page.translation_key,
+                reference=f"TO-2025-{900000 + n:06d}",
+                category_key=category.translation_key,
+                office_id=category.office_id,
+                user_id=citizens[n][0],
+                title=f"Segnalazione {n}: buca, lampione o rifiuti in {street['name']}",
+                description="Una segnalazione del benchmark, con qualche parola in più.",
+                latitude=street["lat"] + chance.uniform(-0.0008, 0.0008),
+                longitude=street["lng"] + chance.uniform(-0.0008, 0.0008),
+                address=street["name"],
+                district=street["district"],
+                language="en" if n % 5 == 0 else "it",
+                status=status,
+                duplicate_of_id=None,
+            )
+        )
+    with transaction.atomic():
+        for report in reports:  # duplicates need an original: the benchmark's are simply closed
+            if report.status == ReportStatus.DUPLICATE:
+                report.status = ReportStatus.CLOSED
+        made = Report.objects.bulk_create(reports, batch_size=2000)
+        rows = [
+            ReportFollower(report_id=made[n % len(made)].pk, user_id=citizens[n][0], language="it")
+            for n in range(followers)
+        ]
+        ReportFollower.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+        per_report = Counter(row.report_id for row in rows)
+        Report.objects.bulk_update(
+            [Report(pk=pk, follower_count=n) for pk, n in per_report.items()], ["follower_count"], batch_size=2000
+        )
+    return {"reports": count, "followers": followers}
+
+
+def report_pages(ctx):
+    from participation.models import Report
+
+    pages = []
+    for language in ctx.languages:
+        page = demo_reporting(language)
+        report = Report.objects.public().filter(group=page.translation_key).order_by("-follower_count", "pk").first()
+        pages += [
+            PageSpec(f"reports ({language})", page.url, LISTING),
+            PageSpec(f"report ({language})", f"{page.url}{report.pk}/"),
+            PageSpec(f"reports.geojson ({language})", f"{page.url}reports.geojson", FEED),
+        ]
+    return pages
+
+
 SITE = Dataset("site", pages=site_pages)
 PROCESS = Dataset("process", pages=process_pages, load=load_process, sizes={"comments": 10_000})
 POLL = Dataset("poll", pages=poll_pages, prepare=show_poll_results, load=load_poll, sizes={"votes": 50_000})
 IDEAS = Dataset("ideas", pages=idea_pages, load=load_ideas, sizes={"ideas": 10_000, "supports": 10_000})
 BUDGETS = Dataset("budgets", pages=budget_pages, load=load_ballots, sizes={"ballots": 20_000})
+REPORTS = Dataset("reports", pages=report_pages, load=load_reports, sizes={"reports": 10_000, "followers": 10_000})
 
-# In the order they are loaded and measured. Later page types append theirs (reports: 10,000 reports),
-# with their exports.
-DATASETS = [SITE, PROCESS, POLL, IDEAS, BUDGETS]
+# In the order they are loaded and measured. Later page types append theirs, with their exports.
+DATASETS = [SITE, PROCESS, POLL, IDEAS, BUDGETS, REPORTS]

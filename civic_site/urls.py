@@ -48,8 +48,9 @@ urlpatterns += i18n_patterns(
     path("comments/", include("participation.urls")),
     # Wagtail's front-end login (for private pages) is a plain Django LoginView: send it to allauth's.
     path("_util/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
-    # An idea map's open data: <map url>ideas.geojson, served by the page's own route (participation/ideas.py).
-    re_path(r"^((?:[\w\-]+/)*)ideas\.geojson$", ideas_feed, name="ideas_feed"),
+    # Open data of an idea map (<map url>ideas.geojson) and of a reporting page (<page url>reports.geojson),
+    # served by the page's own route (participation/ideas.py, participation/reports.py).
+    re_path(r"^((?:[\w\-]+/)*)(ideas|reports)\.geojson$", ideas_feed, name="ideas_feed"),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

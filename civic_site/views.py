@@ -45,14 +45,15 @@ def media(request, path):
     return response
 
 
-def ideas_feed(request, path):
-    """``<idea map url>ideas.geojson`` → the map page's ``ideas.geojson/`` route, through Wagtail's serve
+def ideas_feed(request, path, name="ideas"):
+    """``<idea map url>ideas.geojson`` (or ``<reporting page url>reports.geojson``) → the page's
+    ``ideas.geojson/`` (``reports.geojson/``) route, through Wagtail's serve
     view (and so the cached routing, the page cache and view restrictions) like any page URL."""
     from wagtail import views as wagtail_views
 
     from .routing import route
 
-    wagtail_path = f"{path}ideas.geojson/"
+    wagtail_path = f"{path}{name}.geojson/"
     if not hasattr(request, "_wagtail_route_for_request"):
         route(request, wagtail_path)
     return wagtail_views.serve(request, wagtail_path)

@@ -317,7 +317,12 @@ class ConsultationPage(SitePageMixin, Page):
     ]
 
     parent_page_types = ["consultations.ConsultationIndexPage"]
-    subpage_types = ["participation.PollPage", "participation.IdeaMapPage", "participation.BudgetPage"]
+    subpage_types = [
+        "participation.PollPage",
+        "participation.IdeaMapPage",
+        "participation.BudgetPage",
+        "participation.ReportingPage",
+    ]
 
     class Meta:
         verbose_name = _("consultation page")

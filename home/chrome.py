@@ -16,10 +16,16 @@ from civic_site import pagecache
 TIMEOUT = 24 * 60 * 60
 
 
-
-
 def _link(page, request):
     return {"title": page.title, "url": page.get_url(request)}
+
+
+def _role_link(role, page, request):
+    """A footer link; "Segnala disservizio" leads straight to a reporting page's form (its ``form_path``)."""
+    link = _link(page, request)
+    if role == "report_page" and link["url"]:
+        link["url"] += getattr(page.specific_class, "form_path", "")
+    return link
 
 
 def _build(request, site, language):
@@ -39,7 +45,9 @@ def _build(request, site, language):
     return {
         "home": _link(home, request) if home is not None else None,
         "menu": menu,
-        "links": {role: _link(page, request) for role, page in links.localized_links().items()} if links else {},
+        "links": {role: _role_link(role, page, request) for role, page in links.localized_links().items()}
+        if links
+        else {},
         "contact_email": links.contact_email if links else "",
         "homes": homes,
     }

@@ -152,6 +152,10 @@ def ensure_site_links(tree, home, standard, content, report_page):
     site = Site.objects.get(root_page=home)
     links, made = SiteLinks.objects.get_or_create(site=site)
     if not made and links.privacy_page_id:
+        if links.report_page_id != report_page.pk:  # a site seeded before the reporting page existed
+            links.report_page = report_page
+            links.save(update_fields=["report_page"])
+            tree.created += 1
         return
     roles = {item["role"]: pages["it"] for item, pages in zip(content["standard_pages"], standard, strict=True)}
     links.privacy_page = roles.get("privacy")

@@ -581,8 +581,12 @@ def feed(page):
 def geojson_view(page, request):
     """The feed from its own cache, compressed once when it was built: the page cache (which stores pages as
     they are and leaves compression to the middleware, on every hit) is not used for it."""
+    return geojson_response(request, *feed(page))
+
+
+def geojson_response(request, body, gzipped, etag):
+    """A GeoJSON feed (an idea map's, a reporting page's) with its ETag, gzipped when the client takes it."""
     pagecache.not_stored(request)
-    body, gzipped, etag = feed(page)
     # Each encoding is its own representation, with its own validator (as Apache names them).
     use_gzip = "gzip" in request.headers.get("Accept-Encoding", "") and len(gzipped) < len(body)
     gzip_etag = f'{etag[:-1]}-gzip"'

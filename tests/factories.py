@@ -51,6 +51,10 @@ from participation.models import (
     PollPage,
     ProjectCategory,
     ProjectPage,
+    Report,
+    ReportCategory,
+    ReportingPage,
+    ReportOffice,
 )
 
 PASSWORD = "partecipa-torino-2026"
@@ -434,7 +438,6 @@ class IdeaMapPageFactory(LocalizedPageFactory):
             join_phase(obj, extracted)
 
 
-
 # --- participatory budgets --------------------------------------------------------------------
 
 
@@ -536,6 +539,7 @@ def build_budget(consultation, projects=(), **rules):
         "projects": {code: [ProjectPage.objects.get(pk=p.pk) for p in pages] for code, pages in made.items()},
     }
 
+
 class IdeaFactory(DjangoModelFactory):
     """An idea on ``page`` (an IdeaMapPage, any translation) by a new citizen, in its first category."""
 
@@ -552,6 +556,81 @@ class IdeaFactory(DjangoModelFactory):
     latitude = 45.0880
     longitude = 7.6650
     language = "it"
+
+
+# --- neighbourhood reports --------------------------------------------------------------------------
+
+PIAZZA_CASTELLO = (45.0711, 7.6857)
+
+
+def report_office(name="Servizio Manutenzione Strade", email="strade@example.org", name_en="Roads maintenance"):
+    office, _ = ReportOffice.objects.get_or_create(name=name, defaults={"email": email, "name_en": name_en})
+    return office
+
+
+def report_category(name="Buche", english="Potholes", service_code=None, office=None, questions=(), order=0):
+    """A report category in Italian and English; ``questions``: [(label, kind, choices, required)], the
+    same labels in both languages (the English copy keeps the block ids: the questions' codes)."""
+    office = office or report_office()
+    stream = [
+        {"type": "question", "value": {"label": label, "kind": kind, "choices": "\n".join(choices), "required": req}}
+        for label, kind, choices, req in questions
+    ]
+    category = ReportCategory.objects.create(
+        name=name,
+        locale=locale("it"),
+        service_code=service_code or name.lower().replace(" ", "-"),
+        office=office,
+        sort_order=order,
+        questions=stream,
+    )
+    copy = category.copy_for_translation(locale("en"))
+    copy.name = english or name
+    copy.save()
+    return ReportCategory.objects.get(pk=category.pk)
+
+
+class ReportingPageFactory(LocalizedPageFactory):
+    """A reporting page with Turin's boundary (the default), centred on Piazza Castello."""
+
+    class Meta:
+        model = ReportingPage
+
+    title = factory.Sequence(lambda n: f"Segnalazioni {n}")
+    slug = factory.Sequence(lambda n: f"segnalazioni-{n}")
+    intro = "Segnala un problema nel tuo quartiere."
+    location = "SRID=4326;POINT(7.6857 45.0711)"
+    zoom = 13
+
+
+class ReportFactory(DjangoModelFactory):
+    """A report on ``page`` (a ReportingPage) in ``category`` (default: the first category), by a new
+    citizen, at Piazza Castello, with its reference."""
+
+    class Meta:
+        model = Report
+        exclude = ["page", "category"]
+
+    page = None
+    category = factory.LazyFunction(lambda: ReportCategory.objects.order_by("sort_order", "pk").first())
+    group = factory.LazyAttribute(lambda o: o.page.ensure_group())
+    user = factory.SubFactory(UserFactory)
+    category_key = factory.LazyAttribute(lambda o: o.category.translation_key)
+    office = factory.LazyAttribute(lambda o: o.category.office)
+    title = factory.Sequence(lambda n: f"Buca {n}")
+    description = "Una buca profonda in mezzo alla carreggiata."
+    latitude = PIAZZA_CASTELLO[0]
+    longitude = PIAZZA_CASTELLO[1]
+    district = 1
+    language = "it"
+
+    @factory.post_generation
+    def numbered(obj, create, extracted, **kwargs):
+        if create and not obj.reference:
+            from participation.reports import reference_for
+
+            obj.reference = reference_for(obj)
+            obj.save(update_fields=["reference"])
 
 
 # --- translations -----------------------------------------------------------------------------

@@ -21,8 +21,9 @@ def test_compiled_catalogue_matches_the_po_file(language):
     folder = LOCALE_DIR / language / "LC_MESSAGES"
     compiled = polib.mofile(str(folder / "django.mo"))
     source = polib.pofile(str(folder / "django.po"))
-    expected = {e.msgid: e.msgstr for e in source.translated_entries() if not e.msgid_plural}
-    actual = {e.msgid: e.msgstr for e in compiled if e.msgid and not e.msgid_plural}
+    # Keyed by context too: "Open" (a process) and "Open" (reports) may be translated differently.
+    expected = {(e.msgctxt, e.msgid): e.msgstr for e in source.translated_entries() if not e.msgid_plural}
+    actual = {(e.msgctxt, e.msgid): e.msgstr for e in compiled if e.msgid and not e.msgid_plural}
     assert expected == actual, "run `make messages` and commit the .mo file"
 
 

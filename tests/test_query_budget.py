@@ -5,6 +5,7 @@ the number of comments, replies, reactions or votes. Time is measured by `make b
 from decimal import Decimal
 
 import pytest
+import wagtail_factories
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -12,16 +13,20 @@ from django.utils import timezone
 
 from participation.budgets import change_basket, checkout
 from participation.comments import react
-from participation.models import Ballot, BallotProject, CommentReaction, PollPage
+from participation.models import Ballot, BallotProject, CommentReaction, PollPage, ReportPhoto
 from participation.polls import cast_vote
+from participation.reports import change_status, set_following
 from tests.factories import (
     CommentFactory,
     PollPageFactory,
+    ReportFactory,
+    ReportingPageFactory,
     StandardPageFactory,
     UserFactory,
     build_budget,
     district,
     project_category,
+    report_category,
     translate,
 )
 
@@ -36,6 +41,9 @@ PAGES = {
     "budget": lambda tree: tree["budget"]["en"].url,
     "budget results": lambda tree: tree["closed budget"]["it"].url,
     "budget project": lambda tree: tree["budget"]["projects"]["en"][0].url,
+    "reports": lambda tree: tree["reporting"]["en"].url,
+    "report": lambda tree: f"{tree['reporting']['it'].url}{tree['report'].pk}/",
+    "reports filtered": lambda tree: tree["reporting"]["it"].url + "?status=open&district=1",
     "standard": lambda tree: tree["standard"].url,
     "search": lambda tree: "/it/search/?q=parco",
 }
@@ -58,6 +66,11 @@ def pages(tree):
     ]
     tree["budget"] = build_budget(tree["consultation"], projects, max_per_group=1)
     tree["closed budget"] = build_budget(tree["consultation"], projects, closed=True, citizen_weight=60)
+    report_category("Buche", "Potholes", "potholes", questions=[("Pericoloso?", "yes_no", (), False)])
+    reporting = ReportingPageFactory(parent=tree["consultation"]["it"])
+    tree["reporting"] = {"it": reporting, "en": translate(reporting, title="Reports", slug="reports")}
+    tree["report"] = ReportFactory(page=reporting)
+    ReportPhoto.objects.create(report=tree["report"], image=wagtail_factories.ImageFactory(), sort_order=0)
     return tree
 
 
@@ -107,6 +120,11 @@ def participate(tree, how_many):
             BallotProject(ballot=ballot, project_key=project.translation_key)
             for project in closed["projects"]["it"][n % 4 :]
         )
+        # Reports, "me too"s and the City's answers.
+        report = ReportFactory(page=tree["reporting"]["it"], user=author)
+        set_following(report=tree["report"], user=replier, follow=True)
+        change_status(report=report, status="acknowledged", message=f"Presa in carico {n}.")
+        change_status(report=tree["report"], status="in_progress", message=f"Intervento {n}.")
 
 
 @pytest.mark.parametrize("kind", list(PAGES))

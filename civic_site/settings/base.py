@@ -225,7 +225,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # for everyone else from their profile. Security keys (WebAuthn) are not offered.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Torino Partecipa"
-TWO_FACTOR_REQUIRED_GROUPS = ["Moderators", "Results"]
+TWO_FACTOR_REQUIRED_GROUPS = ["Moderators", "Results", "Offices"]  # Offices: reporters' contacts
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Torino Partecipa <noreply@partecipa.torino.it>")
 
 # Languages: Italian is the default locale, English the second.
@@ -405,7 +405,14 @@ PARTICIPATION_RATE_LIMITS = {
     "support": "60/10m/user,200/10m/ip",
     # Putting projects in a budget basket and taking them out (casting the ballot counts as "vote").
     "basket": "120/10m/user,400/10m/ip",
+    # Neighbourhood reports sent (a "me too" counts as "support"; Open311 clients have their own keys).
+    "problem": "5/1h/user,30/1h/ip",
 }
+
+# Neighbourhood reports: photos of a report not yet sent wait here, outside MEDIA_ROOT (never public);
+# the reporter is asked "is it fixed?" this many weeks after "resolved" (send_report_questionnaires).
+REPORT_DRAFTS_ROOT = Path(os.environ.get("REPORT_DRAFTS_ROOT", BASE_DIR / "var" / "report-drafts"))
+REPORT_QUESTIONNAIRE_WEEKS = int(os.environ.get("REPORT_QUESTIONNAIRE_WEEKS", "4"))
 
 # Demo content may be created (seed_demo); production.py turns this off.
 ALLOW_DEMO_CONTENT = True

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 # The actions the code counts: each needs an entry in PARTICIPATION_RATE_LIMITS (a system check says so).
-ACTIONS = ("comment", "reaction", "report", "vote", "idea", "support", "basket")
+ACTIONS = ("comment", "reaction", "report", "vote", "idea", "support", "basket", "problem")
 PERIOD_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RATE = re.compile(r"^(?P<amount>\d+)/(?P<count>\d*)(?P<unit>[smhd])/(?P<per>user|ip)$")
 

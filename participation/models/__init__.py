@@ -4,6 +4,17 @@ from .budgets import Ballot, BallotProject, BudgetPage, District, ProjectCategor
 from .comments import CommentReaction, CommentReport, CommentThread, ModerationReason, ParticipationComment
 from .ideas import Idea, IdeaCategory, IdeaMapPage, IdeaPlace, IdeaStatus, IdeaSupport
 from .polls import PollOption, PollPage, PollVote, PollVoteChoice
+from .reports import (
+    Open311Key,
+    Report,
+    ReportCategory,
+    ReportFollower,
+    ReportingPage,
+    ReportOffice,
+    ReportPhoto,
+    ReportStatus,
+    ReportUpdate,
+)
 
 __all__ = [
     "Ballot",
@@ -23,6 +34,15 @@ __all__ = [
     "IdeaStatus",
     "IdeaSupport",
     "ModerationReason",
+    "Open311Key",
+    "Report",
+    "ReportCategory",
+    "ReportFollower",
+    "ReportingPage",
+    "ReportOffice",
+    "ReportPhoto",
+    "ReportStatus",
+    "ReportUpdate",
     "ParticipationComment",
     "PollOption",
     "PollPage",

@@ -51,6 +51,11 @@
     link.href = feature.properties.url;
     box.appendChild(link);
     box.appendChild(element("div", "small", feature.properties.category + " · " + feature.properties.status_label));
+    if (feature.properties.reference) {
+      // A neighbourhood report: its reference and date instead of supporters and comments.
+      box.appendChild(element("div", "small", feature.properties.reference));
+      return box;
+    }
     box.appendChild(
       element(
         "div",

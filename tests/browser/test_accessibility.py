@@ -14,10 +14,11 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 def pages_to_scan():
     from consultations.models import ConsultationIndexPage, ConsultationPage
     from home.models import HomePage, StandardPage
-    from participation.models import BudgetPage, PollPage, ProjectPage
+    from participation.models import BudgetPage, PollPage, ProjectPage, ReportingPage
 
     urls = []
-    for model in (HomePage, ConsultationIndexPage, ConsultationPage, StandardPage, PollPage, ProjectPage):
+    models = (HomePage, ConsultationIndexPage, ConsultationPage, StandardPage, PollPage, ProjectPage, ReportingPage)
+    for model in models:
         for code in ("it", "en"):
             page = model.objects.live().filter(locale__language_code=code).first()
             assert page is not None, (model, code)

@@ -29,6 +29,7 @@ from participation.demo import (
     ensure_idea_map,
     ensure_poll,
 )
+from participation.demo_reports import ensure_neighbourhood_reports
 
 
 class Command(BaseCommand):
@@ -54,10 +55,12 @@ class Command(BaseCommand):
             created += made
             _budgets, made = ensure_budgets(consultations[1])
             created += made
+            reporting, made = ensure_neighbourhood_reports(consultations[2])
+            created += made
             created += ensure_comment_site()
             for page_group in (consultations[0], poll):
                 created += ensure_comments(page_group)
-            ensure_site_links(tree, homes["it"], standard, content, report_page=consultations[-1]["it"])
+            ensure_site_links(tree, homes["it"], standard, content, report_page=reporting["it"])
             created += tree.created  # pages, images, featured pages, site and site links
         if created:
             call_command("update_index", verbosity=0)
