@@ -31,6 +31,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/setlang/", set_language, name="set_language"),
+    # Open311 GeoReport v2 (participation/open311.py): neighbourhood reports for other apps, no language prefix.
+    path("open311/v2/", include("participation.open311")),
 ]
 
 if settings.DEBUG:
