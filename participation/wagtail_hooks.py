@@ -22,11 +22,20 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import budget_admin, idea_admin, moderation
+from . import budget_admin, idea_admin, moderation, report_admin
 from .core.admin import CitizensContentPolicy, group_titles
 from .core.groups import groups_lost_by_deleting, groups_with_participation
 from .forms import HideCommentsForm
-from .models import BudgetPage, CommentThread, District, Idea, ModerationReason, ParticipationComment, ProjectCategory
+from .models import (
+    BudgetPage,
+    CommentThread,
+    District,
+    Idea,
+    ModerationReason,
+    ParticipationComment,
+    ProjectCategory,
+    Report,
+)
 from .models.comments import with_page_title
 
 # --- comments -------------------------------------------------------------------------------
@@ -38,6 +47,7 @@ class CommentModerationPolicy(CitizensContentPolicy):
 
 register_permission_policy(ParticipationComment, CommentModerationPolicy(ParticipationComment), exact_class=True)
 register_permission_policy(Idea, idea_admin.IdeaModerationPolicy(Idea), exact_class=True)
+register_permission_policy(Report, report_admin.ReportPolicy(Report), exact_class=True)
 
 
 def page_choices():
@@ -163,8 +173,12 @@ class ParticipationGroup(ViewSetGroup):
         CommentViewSet,
         CommentThreadViewSet,
         idea_admin.IdeaViewSet,
+        report_admin.ReportViewSet,
         ProjectCategoryViewSet,
         DistrictViewSet,
+        report_admin.ReportCategoryViewSet,
+        report_admin.ReportOfficeViewSet,
+        report_admin.Open311KeyViewSet,
     )
 
 
@@ -173,6 +187,7 @@ def register_budget_urls():
     return [
         path("budgets/<int:page_id>/paper-ballots/", budget_admin.paper_ballots_view, name="budget_paper_ballots"),
         path("budgets/<int:page_id>/pabulib/", budget_admin.pabulib_download_view, name="budget_pabulib"),
+        path("reports/statistics/", report_admin.statistics_view, name="report_statistics"),
     ]
 
 
@@ -316,6 +331,9 @@ def moderation_listing_buttons(snippet, user, next_url=None):
     return buttons
 
 
+hooks.register("register_bulk_action", report_admin.ChangeReportStatusBulkAction)
+
+
 @hooks.register("before_edit_snippet")
 def remember_idea_before_edit(request, instance):
     if isinstance(instance, Idea) and request.method == "POST":
@@ -347,6 +365,11 @@ def register_moderation_log_actions(actions):
 
     actions.register_action(moderation.RESTORE, _("Restore comment"), _("Restored"))
     actions.register_action(moderation.DISMISS, _("Dismiss reports"), _("Reports dismissed: the comment stays"))
+
+
+@hooks.register("register_log_actions")
+def register_report_log_actions(actions):
+    report_admin.register_log_actions(actions)
 
 
 # --- dashboard ------------------------------------------------------------------------------
@@ -386,6 +409,13 @@ def add_flagged_comments_panel(request, panels):
     count = ParticipationComment.objects.filter(reported, is_public=True, is_removed=False).count()
     url = reverse(CommentViewSet().get_url_name("list")) + "?flagged=true&hidden=false"
     panels.append(FlaggedCommentsPanel(count, url))
+
+
+@hooks.register("construct_homepage_panels")
+def add_open_reports_panel(request, panels):
+    panel = report_admin.open_reports_panel(request)
+    if panel is not None:
+        panels.append(panel)
 
 
 # --- participation data outlives pages --------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The staff roles that accounts/migrations/0003_roles.py defines on every database.
+"""The staff roles that accounts/migrations/0003_roles.py defines on every database (and the "Offices" role,
+an office's own staff for neighbourhood reports, that participation/migrations/0013_report_roles.py adds).
 
 The whole matrix, role by role: model permissions, what Wagtail's page and collection
 permission policies allow, and what the admin's menus answer; what must be refused included.
@@ -21,19 +22,21 @@ from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Collection, GroupApprovalTask, Workflow
 from wagtail.permissions import policy_registry
 
-from participation.models import CommentThread, ParticipationComment
+from participation.models import CommentThread, ParticipationComment, Report, ReportCategory, ReportOffice
+from participation.models.reports import Open311Key
 from tests.factories import StandardPageFactory, UserFactory, activate_two_factor
 
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
-ROLES = ["Editors", "Moderators", "Results", None]  # None: a citizen
+ROLES = ["Editors", "Moderators", "Offices", "Results", None]  # None: a citizen
+STAFF = [role for role in ROLES if role]
 
 # --- the matrix -------------------------------------------------------------------------------
 # Each row: a Django permission and the roles that hold it (every other role must not).
 
 MODEL_PERMISSIONS = {
-    "wagtailadmin.access_admin": {"Editors", "Moderators", "Results"},
+    "wagtailadmin.access_admin": {"Editors", "Moderators", "Offices", "Results"},
     "wagtail_localize.submit_translation": {"Editors"},
     "participation.view_participationcomment": {"Moderators"},
     "participation.change_participationcomment": {"Moderators"},
@@ -62,6 +65,28 @@ MODEL_PERMISSIONS = {
     "participation.view_ballot": {"Results"},
     "participation.change_ballot": set(),
     "participation.delete_ballot": set(),
+    # Neighbourhood reports: Moderators answer every report, an office's staff ("Offices") those of their
+    # offices; nobody adds or deletes them. Editors keep the categories and the offices; Open311 keys stay
+    # with administrators.
+    "participation.view_report": {"Moderators", "Offices"},
+    "participation.change_report": {"Moderators", "Offices"},
+    "participation.moderate_report": {"Moderators", "Offices"},
+    "participation.add_report": set(),
+    "participation.delete_report": set(),
+    "participation.add_reportcategory": {"Editors"},
+    "participation.change_reportcategory": {"Editors"},
+    "participation.delete_reportcategory": {"Editors"},
+    "participation.view_reportcategory": {"Editors"},
+    "participation.add_reportoffice": {"Editors"},
+    "participation.change_reportoffice": {"Editors"},
+    "participation.view_reportoffice": {"Editors"},
+    "participation.delete_reportoffice": set(),
+    "participation.add_open311key": set(),
+    "participation.change_open311key": set(),
+    "participation.delete_open311key": set(),
+    "participation.view_open311key": set(),
+    "participation.change_reportupdate": set(),
+    "participation.delete_reportphoto": set(),
     # Images and documents are granted per collection, never as model permissions.
     "wagtailimages.add_image": set(),
     "wagtailimages.delete_image": set(),
@@ -124,8 +149,8 @@ def denied(response):
 # --- groups and model permissions -------------------------------------------------------------
 
 
-def test_the_three_roles_exist_and_no_others():
-    assert set(Group.objects.values_list("name", flat=True)) == {"Editors", "Moderators", "Results"}
+def test_the_four_roles_exist_and_no_others():
+    assert set(Group.objects.values_list("name", flat=True)) == {"Editors", "Moderators", "Offices", "Results"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -180,14 +205,16 @@ def test_page_permissions(users, pages, role):
 
 def test_editors_translate_and_moderators_cannot(client, users, pages):
     url = reverse("wagtail_localize:submit_page_translation", args=[pages["standard"].pk])
-    for role in ("Moderators", "Results"):
+    for role in ("Moderators", "Offices", "Results"):
         client.force_login(users[role])
         assert denied(client.get(url)), role
     client.force_login(users["Editors"])
     assert client.get(url).status_code == 200
 
 
-@pytest.mark.parametrize(("role", "allowed"), [("Editors", True), ("Moderators", False), ("Results", False)])
+@pytest.mark.parametrize(
+    ("role", "allowed"), [("Editors", True), ("Moderators", False), ("Offices", False), ("Results", False)]
+)
 def test_page_editor_in_the_admin(client, users, pages, role, allowed):
     client.force_login(users[role])
     response = client.get(reverse("wagtailadmin_pages:edit", args=[pages["process"].pk]))
@@ -254,7 +281,7 @@ def test_images_and_documents(users, role, model, make):
     assert not policy.user_has_permission_for_instance(user, "delete", someone_elses), role
 
 
-@pytest.mark.parametrize("role", ROLES[:3])
+@pytest.mark.parametrize("role", STAFF)
 def test_image_and_document_admin(client, users, role):
     client.force_login(users[role])
     owner = member(None, "fotografa")
@@ -279,7 +306,7 @@ def snippet_url(model, name, *args):
 
 @pytest.mark.parametrize(
     ("role", "comments", "threads"),
-    [("Editors", False, True), ("Moderators", True, True), ("Results", False, False)],
+    [("Editors", False, True), ("Moderators", True, True), ("Offices", False, False), ("Results", False, False)],
 )
 def test_participation_menus(client, users, pages, role, comments, threads):
     client.force_login(users[role])
@@ -294,7 +321,24 @@ def test_participation_menus(client, users, pages, role, comments, threads):
     assert denied(client.get(snippet_url(CommentThread, "delete", thread.pk))), role
 
 
-@pytest.mark.parametrize("role", ROLES[:3])
+@pytest.mark.parametrize(
+    ("role", "reports", "categories"),
+    [("Editors", False, True), ("Moderators", True, False), ("Offices", True, False), ("Results", False, False)],
+)
+def test_report_menus(client, users, role, reports, categories):
+    """The inbox is the Moderators' and the offices'; categories and offices the Editors'; Open311 keys
+    nobody's but the administrators'."""
+    client.force_login(users[role])
+    for model, allowed in ((Report, reports), (ReportCategory, categories), (ReportOffice, categories)):
+        response = client.get(snippet_url(model, "list"))
+        assert (response.status_code == 200) if allowed else denied(response), (role, model)
+    response = client.get(reverse("report_statistics"))
+    assert (response.status_code == 200) if reports else denied(response), role
+    assert denied(client.get(snippet_url(Open311Key, "list"))), role
+    assert denied(client.get(snippet_url(Report, "add"))), role
+
+
+@pytest.mark.parametrize("role", STAFF)
 def test_users_and_groups_stay_with_administrators(client, users, role):
     client.force_login(users[role])
     for url in (reverse("wagtailusers_users:index"), reverse("wagtailusers_groups:index")):
