@@ -368,7 +368,8 @@ def similar_ideas(page, *, lat=None, lng=None, category_key=None, text=""):
         nearby.sort(key=lambda idea: (idea.distance, -idea.support_count))
         nearby = nearby[:SIMILAR_LIMIT]
     alike = []
-    text = (text or "").strip()[: TITLE_MAX_LENGTH + DESCRIPTION_MAX_LENGTH]
+    # Control characters (NUL: PostgreSQL refuses it in a query) mean nothing to a comparison of words.
+    text = CONTROL.sub("", text or "").strip()[: TITLE_MAX_LENGTH + DESCRIPTION_MAX_LENGTH]
     if text:
         seen = {idea.pk for idea in nearby}
         alike = [idea for idea in _alike(published, text) if idea.pk not in seen][:SIMILAR_LIMIT]

@@ -106,7 +106,7 @@ def new_key(name):
 
 def check_key(text, touch=True):
     """The active Open311Key whose key is ``text``, else None; ``touch`` records it was used now."""
-    if not text or len(text) > 200:
+    if not text or len(text) > 200 or CONTROL.search(text):  # no key holds one (and PostgreSQL refuses NUL)
         return None
     digest = hash_key(text)
     found = None
@@ -307,7 +307,7 @@ def service_definition(request, fmt, language, code):
 
 
 def _split(value):
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
+    return [part for part in (_text(piece) for piece in (value or "").split(",")) if part]
 
 
 def _moment(params, name):
@@ -518,7 +518,7 @@ def _answers(post, category):
             if value not in {str(index) for index in range(len(choices))}:
                 raise Open311Error(400, f"{name} must be one of the keys in the service definition.")
         else:
-            value = " ".join(value.split())
+            value = _text(" ".join(value.split()))
             if len(value) > TEXT_ANSWER_MAX_LENGTH:
                 raise Open311Error(400, f"{name} is longer than {TEXT_ANSWER_MAX_LENGTH} characters.")
         answers[code] = value

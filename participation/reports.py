@@ -43,7 +43,7 @@ from .comments import has_verified_email
 from .core import ratelimit
 from .core.errors import Rejected
 from .core.invalidation import group_changed
-from .ideas import _clean_text, clean_photo, store_photo
+from .ideas import CONTROL, _clean_text, clean_photo, store_photo
 from .models.reports import (
     DESCRIPTION_MAX_LENGTH,
     MAX_PHOTOS,
@@ -456,7 +456,7 @@ def change_status(*, report, status, message, office=None, user=None, duplicate_
     now = now or timezone.now()
     if status not in ReportStatus.values:
         raise ReportRejected(_("Unknown status."))
-    message = (message or "").strip()
+    message = CONTROL.sub("", message or "").strip()
     if not message:
         raise ReportRejected(_("Write the public message that explains the change."))
     if status == ReportStatus.DUPLICATE:
@@ -513,7 +513,7 @@ def _move_followers(duplicate, original):
 
 def add_note(*, report, message, user):
     """A note for staff only: never on the public page, in a feed or in Open311."""
-    message = (message or "").strip()
+    message = CONTROL.sub("", message or "").strip()
     if not message:
         raise ReportRejected(_("Write the note."))
     return ReportUpdate.objects.create(report=report, kind=ReportUpdate.NOTE, message=message, author=user)
@@ -556,7 +556,7 @@ def answer_questionnaire(*, report, user, fixed, comment=""):
         raise ReportRejected(_("Only the citizen who sent the report can answer this question."))
     if report.status != ReportStatus.RESOLVED:
         raise ReportRejected(_("This report is not marked as resolved."))
-    comment = (comment or "").strip()[:DESCRIPTION_MAX_LENGTH]
+    comment = CONTROL.sub("", comment or "").strip()[:DESCRIPTION_MAX_LENGTH]
     if not fixed and not comment:
         raise ReportRejected(_("Tell the office what is still wrong."))
     now = timezone.now()

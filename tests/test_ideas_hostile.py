@@ -122,3 +122,10 @@ def test_a_support_through_another_maps_address_is_refused(signed_in, maps):
     assert response.status_code == 404
     assert not IdeaSupport.objects.exists()
 
+
+
+def test_control_characters_in_the_similar_check_are_no_error(signed_in, maps):
+    """Found by the fuzz run on PostgreSQL, which refuses NUL in a query (its trigram search)."""
+    ours = IdeaMapPage.objects.get(pk=maps["ours"])
+    for text in ("\x00", "panchine\x00ombra", "\x01\x1f alberi"):
+        assert signed_in.get(ours.url + "similar/", {"text": text}).status_code == 200

@@ -619,3 +619,25 @@ def test_georeport_clients_against_a_live_server(live_server):
     assert refused.status_code == 403 and refused.json()[0]["code"] == 403
     assert Report.objects.count() == 2
     assert ReportUpdate.objects.count() == 0
+
+
+def test_control_characters_anywhere_are_no_error(reporting, client, api_key):
+    """PostgreSQL refuses NUL in text and in queries: no parameter carrying one reaches it."""
+    for params in ({"service_request_id": "TO-2026-\x00"}, {"service_code": "\x00"}, {"status": "open\x00"}):
+        assert client.get(f"{BASE}requests.json", params).status_code < 500
+    assert post(client, **{**valid_post(api_key), "api_key": "\x00" * 12}).status_code == 403
+    nul = valid_post(
+        api_key,
+        description="Buca\x00 profonda",
+        first_name="An\x00na",
+        service_code="pot\x00holes",
+    )
+    assert post(client, **nul).status_code == 400  # no such service code
+    response = post(
+        client, **{**nul, "service_code": "potholes", "lat": "", "long": "", "address_string": "Via\x00 Roma"}
+    )
+    assert response.status_code < 500
+    response = post(client, **{**nul, "service_code": "potholes"})
+    assert response.status_code == 201, response.content
+    report = Report.objects.get(reference=json.loads(response.content)[0]["service_request_id"])
+    assert report.description == "Buca profonda" and report.contact_name == "Anna Verdi"

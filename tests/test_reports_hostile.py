@@ -110,3 +110,20 @@ def test_any_report_address_or_query_answers_without_an_error(signed_in, reporti
         assert Client().get(page.url + "reports.geojson", params).status_code < 500
     assert signed_in.get(f"{page.url}received/{query[:20]}/").status_code < 500
     assert signed_in.get(f"{page.url}new/photo/2/").status_code == 404
+
+
+def test_control_characters_in_answers_and_messages_are_dropped_not_a_500(signed_in, reporting):
+    """PostgreSQL refuses NUL in text: what citizens and staff write is cleaned before it is stored."""
+    from participation.models import ReportStatus, ReportUpdate
+    from participation.reports import add_note, change_status
+
+    page = ReportingPage.objects.get(pk=reporting["page"])
+    report = Report.objects.get(pk=reporting["report"])
+    change_status(report=report, status=ReportStatus.RESOLVED, message="Riparata\x00.")
+    add_note(report=report, message="Nota\x00", user=None)
+    client = Client()
+    client.force_login(report.user)
+    response = client.post(f"{page.url}{report.pk}/fixed/", {"fixed": "no", "comment": "Ancora\x00 rotta"})
+    assert response.status_code == 302
+    messages = set(ReportUpdate.objects.filter(report=report).values_list("message", flat=True))
+    assert messages == {"Riparata.", "Nota", "Ancora rotta"}
