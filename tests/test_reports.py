@@ -393,3 +393,14 @@ def test_query_counts_stay_flat_as_reports_grow(reporting, client, django_assert
     measure()
     client.force_login(user)
     measure()
+
+
+def test_the_process_page_counts_the_reports_by_status_and_sees_new_ones(reporting, client):
+    process = reporting["it"].get_parent().specific
+    ReportFactory(page=reporting["it"])
+    text = BeautifulSoup(client.get(process.url).content, "html.parser").get_text(" ")
+    assert "Segnalazioni per stato: Nuova 1" in " ".join(text.split())
+    report = ReportFactory(page=reporting["it"])
+    change_status(report=report, status=ReportStatus.RESOLVED, message="Riparata.")  # drops the cached page
+    text = " ".join(BeautifulSoup(client.get(process.url).content, "html.parser").get_text(" ").split())
+    assert "Segnalazioni per stato: Nuova 1 · Risolta 1" in text

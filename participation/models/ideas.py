@@ -190,6 +190,8 @@ class IdeaMapPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, Routa
             return geometry.centre(self.area_polygons)
         return float(point["y"]), float(point["x"])
 
+    status_summary_label = _("Ideas by status:")  # the process page's line under the map
+
     @property
     def status_summary(self):
         """[(status label, count)] of the published ideas, for the process page (one query)."""
