@@ -14,6 +14,8 @@ requests alternate between the two servers. Afterwards:
 - the rate limits are counted once for both servers, per citizen and per address;
 - an anonymous visitor reads the new tallies on either server, in both languages (no stale page,
   whatever the servers cache).
+- neighbourhood reports started on one server are sent from the other (the draft lives in the shared
+  session), and "me too"s sent to both servers at once are each counted once.
 
 Runs when the suite runs on PostgreSQL (``DATABASE_URL=postgres://…``) and Redis answers at
 ``REDIS_URL`` (default ``redis://127.0.0.1:6379``), on Redis database ``REDIS_DB``, which it flushes;
@@ -607,3 +609,87 @@ def test_rate_limits_hold_across_both_servers(servers, pages):
     assert PollVote.objects.filter(group=group_key(poll)).count() == 1
     assert len(stored_comments(group_key(process))) == comment_ip_limit
     assert_every_server_shows(servers, pages, voters=1, comments=comment_ip_limit)
+
+
+def test_neighbourhood_reports_and_me_too_on_two_servers(servers, pages):
+    """Citizens file reports with the form on one server and send them from the summary on the other (the
+    draft is in the shared session), and say "me too" on one report on both servers at once: every report
+    is stored once, every "me too" counted once, and both servers show the new counts."""
+    from participation.models import Report, ReportFollower, ReportingPage
+    from participation.reports import categories_in
+    from tests.factories import ReportFactory, ReportingPageFactory, report_category, translate
+
+    report_category("Buche", "Potholes", "potholes")
+    italian = ReportingPageFactory(parent=pages["process"]["it"])
+    reporting = {"it": italian, "en": ReportingPage.objects.get(pk=translate(italian, title="Reports", slug="r").pk)}
+    original = ReportFactory(page=italian)
+    categories = {code: categories_in(code)[0] for code in ("it", "en")}  # each language's row of the category
+    people = citizens(40)
+    filers, followers = people[:20], people[20:]
+    wait_until_ready(servers)
+
+    def file_report(person):
+        page = reporting[person.language]
+        form = {
+            "category": categories[person.language].pk,
+            "latitude": "45.0711",
+            "longitude": "7.6857",
+            "title": f"Segnalazione di {person.index}",
+            "description": "Una buca in piazza Castello.",
+        }
+        first = person.index % 2
+        checked = send(
+            servers, person.index, "report", first, page.url + "new/", session=person.session, ip=person.ip, data=form
+        )
+        person.outcomes.append(checked)
+        sent = send(
+            servers,
+            person.index,
+            "send",
+            1 - first,
+            page.url + "new/check/",
+            session=person.session,
+            ip=person.ip,
+            data={"send": "1"},
+        )
+        person.outcomes.append(sent)
+
+    def me_too(person, number):
+        path = f"{reporting[person.language].url}{original.pk}/follow/"
+        person.outcomes.append(
+            send(
+                servers,
+                person.index,
+                "follow",
+                number,
+                path,
+                session=person.session,
+                ip=person.ip,
+                data={"follow": "yes"},
+            )
+        )
+
+    tasks = [lambda p=p: file_report(p) for p in filers] + [
+        lambda p=p, n=n: me_too(p, n) for p in followers for n in (0, 1)
+    ]
+    random.Random(16).shuffle(tasks)  # noqa: S311 - a fixed interleaving, not a secret
+    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        list(pool.map(lambda task: task(), tasks))
+
+    outcomes = [o for person in people for o in person.outcomes]
+    assert all(o.status in (302, 303) for o in outcomes), [o for o in outcomes if o.status not in (302, 303)][:10]
+    titles = sorted(Report.objects.exclude(pk=original.pk).values_list("title", flat=True))
+    assert titles == sorted(f"Segnalazione di {person.index}" for person in filers)
+    original.refresh_from_db()
+    assert original.follower_count == len(followers) == ReportFollower.objects.filter(report=original).count()
+    for number in range(len(servers)):
+        for language, page in reporting.items():
+            status, response = request(servers[number], "GET", f"{page.url}{original.pk}/", ip="192.0.2.9")
+            assert status == 200
+            with translation.override(language):
+                said = ngettext(
+                    "%(counter)s citizen says “me too”", "%(counter)s citizens say “me too”", len(followers)
+                ) % {"counter": len(followers)}
+            assert said in response.text, (number, language)
+            status, response = request(servers[number], "GET", page.url, ip="192.0.2.9")
+            assert all(f"Segnalazione di {person.index}<" in response.text for person in filers[:5]), (number, language)
