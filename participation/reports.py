@@ -833,7 +833,7 @@ def feed(page):
                     "summary": f"{category.name if category else ''} · {labels[status]}",
                     "me_too": followers,
                     "district": district,
-                    "reported_at": created.isoformat(),
+                    "reported_at": timezone.localtime(created).replace(microsecond=0).isoformat(),
                     "url": f"{base}{pk}/",
                 },
             }
