@@ -633,6 +633,11 @@ def voter_pseudonym(ballot):
     """A voter's stable pseudonym in exports: a keyed HMAC of the user id (of the ballot id for paper
     ballots), the same in every export of this site and useless without its secret key."""
     subject = f"user:{ballot.user_id}" if ballot.user_id else f"paper:{ballot.pk}"
+    return hmac_pseudonym(subject)
+
+
+def hmac_pseudonym(subject):
+    """The keyed HMAC behind every pseudonym in exports (``subject``: "user:<id>", "paper:<ballot id>"...)."""
     return salted_hmac("participation.voter-pseudonym", subject).hexdigest()[:20]
 
 

@@ -372,6 +372,16 @@ def register_report_log_actions(actions):
     report_admin.register_log_actions(actions)
 
 
+@hooks.register("register_log_actions")
+def register_export_log_actions(actions):
+    @actions.register_action("participation.export")
+    class ExportResults(LogFormatter):
+        label = _("Export results")
+
+        def format_message(self, log_entry):
+            return _("Results exported as %(format)s") % {"format": log_entry.data.get("format", "").upper()}
+
+
 # --- dashboard ------------------------------------------------------------------------------
 
 

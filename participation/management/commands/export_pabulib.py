@@ -3,22 +3,16 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from wagtail.models import Page
 
 from participation.budgets import pabulib_text
+from participation.core.lookup import find_page
 from participation.models import BudgetPage
 
 
 def find_budget(value):
     """A BudgetPage from its id or its URL path (any translation: /it/... or /en/...)."""
-    value = value.strip()
-    if value.isdecimal():
-        page = Page.objects.filter(pk=int(value)).first()
-    else:
-        path = "/" + value.strip("/") + "/"
-        page = next((page for page in BudgetPage.objects.live() if page.url == path), None)
-    page = page.specific if page is not None else None
-    if not isinstance(page, BudgetPage):
+    page = find_page(value, BudgetPage)
+    if page is None:
         raise CommandError(f"No budget page at {value!r}: give its id or its address, e.g. /it/partecipa/axto/...")
     return page
 

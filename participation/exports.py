@@ -1,0 +1,375 @@
+"""Exports of participation results: tables (and map features) per page type, written as CSV, XLSX, JSON or GeoJSON.
+
+Each page type registers an :class:`Exporter` subclass with :func:`register` in its own module,
+``participation/exports_<type>.py`` (found by :func:`load_exporters`) or any installed app's ``exports``
+module: a new page type adds its exports without changing this file. An exporter gives named
+:class:`Table` objects (typed columns, rows as a lazy iterator) and, for map-based types, GeoJSON features.
+
+Nothing here ever writes a name, an email address or an IP address: voters appear only as
+:func:`pseudonym` (a keyed HMAC of the user id, stable across exports of this site, useless without
+SECRET_KEY). Everything streams: rows come from ``.iterator(chunk_size=…)`` and go straight to the file.
+"""
+
+import csv
+import datetime
+import io
+import json
+import pkgutil
+import re
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.utils.module_loading import autodiscover_modules
+
+ROME = ZoneInfo("Europe/Rome")
+CHUNK = 2000
+HIDDEN_TEXT = "Text hidden by the moderators"
+FORMATS = ("csv", "xlsx", "json", "geojson")
+
+
+class ExportError(Exception):
+    """An export that cannot be made (no exporter for the page type, no features for GeoJSON...)."""
+
+
+# --- tables -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: type  # str, int, float, Decimal, datetime.datetime or bool
+
+
+@dataclass
+class Table:
+    """A named table: typed columns and ``rows``, an iterable of tuples read once, lazily."""
+
+    name: str
+    columns: list
+    rows: object  # an iterator (or any iterable) of tuples, one value per column
+
+    def renamed(self, prefix):
+        return Table(f"{prefix}_{self.name}", self.columns, self.rows)
+
+
+def columns(*specs):
+    """[Column] from ("name", type) pairs."""
+    return [Column(name, kind) for name, kind in specs]
+
+
+# --- pseudonyms ---------------------------------------------------------------------------------------
+
+
+def pseudonym(user_id, *, fallback):
+    """The pseudonym of the citizen ``user_id`` (the one Pabulib exports use, see
+    :func:`participation.budgets.voter_pseudonym`); ``fallback`` names the row when there is no citizen
+    (a paper ballot, a deleted account), e.g. ``"paper:12"``."""
+    from participation.budgets import hmac_pseudonym
+
+    return hmac_pseudonym(f"user:{user_id}" if user_id else fallback)
+
+
+# --- the registry -------------------------------------------------------------------------------------
+
+_registry = {}
+_loaded = False
+
+
+def register(page_model):
+    """Class decorator: ``@register(PollPage) class PollExporter(Exporter): ...``."""
+
+    def decorate(exporter):
+        _registry[page_model] = exporter
+        return exporter
+
+    return decorate
+
+
+def load_exporters():
+    """Import every ``participation/exports_*.py`` and every app's ``exports`` module (once)."""
+    global _loaded
+    if _loaded:
+        return
+    import participation
+
+    for module in pkgutil.iter_modules(participation.__path__):
+        if module.name.startswith("exports_"):
+            __import__(f"participation.{module.name}")
+    autodiscover_modules("exports")
+    _loaded = True
+
+
+def exporter_class(model):
+    load_exporters()
+    for klass in model.__mro__:
+        if klass in _registry:
+            return _registry[klass]
+    return None
+
+
+def exporter_for(page):
+    """The exporter of ``page`` (any translation); ExportError if its type has none."""
+    page = page.specific
+    exporter = exporter_class(type(page))
+    if exporter is None:
+        raise ExportError(f"Pages of type {type(page).__name__} have no results to export.")
+    return exporter(page)
+
+
+class Exporter:
+    """The exports of one page. Subclasses give :meth:`own_tables` and, if they have a map, :meth:`features`."""
+
+    has_features = False
+    comments = True  # whether the page has a comment thread to export
+
+    def __init__(self, page):
+        self.page = page
+
+    @property
+    def language(self):
+        return self.page.locale.language_code
+
+    def own_tables(self):
+        return []
+
+    def tables(self):
+        """[Table]: a short list whose rows are read lazily."""
+        tables = list(self.own_tables())
+        if self.comments:
+            tables.append(comments_table(self.page.title, self.comment_filter()))
+        return tables
+
+    def comment_filter(self):
+        """A Q selecting the comments that belong to this page (its own thread; an idea map adds its ideas')."""
+        from django.db.models import Q
+
+        return Q(group=self.page.translation_key)
+
+    def features(self):
+        """GeoJSON Feature dicts (RFC 7946: [lon, lat]), lazily."""
+        raise ExportError(f"{type(self.page).__name__} has no map features: choose csv, xlsx or json.")
+
+
+def comments_table(page_title, where):
+    """comments: id, page, idea (for a comment in an idea's thread), thread, parent, date, language,
+    hidden. Never the author, the text, an email or an IP address. ``where``: a Q on the comments."""
+    from django.db.models import OuterRef, Subquery
+
+    from participation.models import Idea, ParticipationComment
+
+    def rows():
+        found = (
+            ParticipationComment.objects.filter(where)
+            .annotate(idea_id=Subquery(Idea.objects.filter(key=OuterRef("group_id")).values("pk")[:1]))
+            .order_by("submit_date", "pk")
+            .values_list(
+                "pk", "idea_id", "thread_id", "parent_id", "submit_date", "language", "is_public", "is_removed"
+            )
+        )
+        for pk, idea, thread, parent, date, language, public, removed in found.iterator(chunk_size=CHUNK):
+            yield (
+                pk,
+                page_title,
+                idea,
+                thread,
+                parent if parent != pk else None,
+                date,
+                language,
+                not public or removed,
+            )
+
+    return Table(
+        "comments",
+        columns(
+            ("id", int),
+            ("page", str),
+            ("idea", int),
+            ("thread", int),
+            ("parent", int),
+            ("date", datetime.datetime),
+            ("language", str),
+            ("hidden", bool),
+        ),
+        rows(),
+    )
+
+
+# --- writers ------------------------------------------------------------------------------------------
+
+
+def local(moment):
+    """A naive datetime in Europe/Rome (what Excel and Italian readers expect)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(ROME).replace(tzinfo=None)
+
+
+def csv_value(value, decimal_comma):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.datetime):
+        return local(value).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, (Decimal, float)):
+        text = str(value)
+        return text.replace(".", ",") if decimal_comma else text
+    return str(value)
+
+
+def write_csv_table(table, stream, separator=","):
+    """One table as CSV text (to a text ``stream`` opened with encoding="utf-8-sig", newline="")."""
+    writer = csv.writer(stream, delimiter=separator)
+    writer.writerow([column.name for column in table.columns])
+    decimal_comma = separator == ";"
+    for row in table.rows:
+        writer.writerow([csv_value(value, decimal_comma) for value in row])
+
+
+def write_csv(tables, path, separator=","):
+    """One table: a CSV file at ``path``; several: a ZIP at ``path`` with one ``<table>.csv`` each.
+    UTF-8 with a BOM, so Excel reads accents; ``;`` also writes decimals with a comma (Italian Excel)."""
+    if separator not in (",", ";"):
+        raise ExportError("The CSV separator must be , or ;")
+    if len(tables) == 1:
+        with open(path, "w", encoding="utf-8-sig", newline="") as stream:
+            write_csv_table(tables[0], stream, separator)
+        return
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for table in tables:
+            with archive.open(f"{table.name}.csv", "w", force_zip64=True) as raw:
+                stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+                write_csv_table(table, stream, separator)
+                stream.flush()
+                stream.detach()
+
+
+def sheet_titles(names):
+    """Excel sheet names: at most 31 characters, none of []:*?/\\, unique."""
+    used, titles = set(), []
+    for name in names:
+        base = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "sheet"
+        title, number = base, 2
+        while title.lower() in used:
+            suffix = f"~{number}"
+            title, number = base[: 31 - len(suffix)] + suffix, number + 1
+        used.add(title.lower())
+        titles.append(title)
+    return titles
+
+
+def write_xlsx(tables, path):
+    """One sheet per table (openpyxl write-only: rows go to disk as they come), a frozen bold header,
+    numbers as numbers and datetimes as dates (naive, Europe/Rome) with a date format."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for table, title in zip(tables, sheet_titles([table.name for table in tables]), strict=True):
+        sheet = book.create_sheet(title)
+        sheet.freeze_panes = "A2"
+        header = []
+        for column in table.columns:
+            cell = WriteOnlyCell(sheet, value=column.name)
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        for row in table.rows:
+            values = []
+            for value in row:
+                if isinstance(value, datetime.datetime):
+                    cell = WriteOnlyCell(sheet, value=local(value))
+                    cell.number_format = "yyyy-mm-dd hh:mm:ss"
+                    values.append(cell)
+                else:
+                    values.append(value)
+            sheet.append(values)
+    book.save(path)
+
+
+def json_value(value):
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(ROME).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def write_json(tables, path):
+    """{"<table>": [{column: value}, ...], ...}, written row by row; datetimes in ISO 8601 (Europe/Rome)."""
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("{")
+        for index, table in enumerate(tables):
+            out.write(("," if index else "") + "\n" + json.dumps(table.name) + ": [")
+            names = [column.name for column in table.columns]
+            for number, row in enumerate(table.rows):
+                record = {name: json_value(value) for name, value in zip(names, row, strict=True)}
+                out.write(("," if number else "") + "\n  " + json.dumps(record, ensure_ascii=False))
+            out.write("\n]")
+        out.write("\n}\n")
+
+
+def write_geojson(features, path):
+    """An RFC 7946 FeatureCollection, feature by feature."""
+    with open(path, "w", encoding="utf-8") as out:
+        out.write('{"type": "FeatureCollection", "features": [')
+        for number, feature in enumerate(features):
+            text = json.dumps(feature, ensure_ascii=False, default=json_value, separators=(",", ":"))
+            out.write(("," if number else "") + "\n" + text)
+        out.write("\n]}\n")
+
+
+def point(identifier, lat, lon, properties):
+    return {
+        "type": "Feature",
+        "id": identifier,
+        "geometry": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]},
+        "properties": properties,
+    }
+
+
+@dataclass
+class Export:
+    """What :func:`export` wrote."""
+
+    format: str
+    tables: list = field(default_factory=list)
+
+
+def export(page, fmt, path, *, separator=",", only=None):
+    """Write ``page``'s results in ``fmt`` (csv, xlsx, json, geojson) to ``path``; ``only``: table names
+    to keep. Returns the :class:`Export` (its table names)."""
+    exporter = exporter_for(page)
+    if fmt == "geojson":
+        if not exporter.has_features:
+            raise ExportError(f"{type(exporter.page).__name__} has no map features: choose csv, xlsx or json.")
+        write_geojson(exporter.features(), path)
+        return Export(fmt)
+    tables = exporter.tables()
+    if only:
+        missing = set(only) - {table.name for table in tables}
+        if missing:
+            raise ExportError(
+                f"No table {', '.join(sorted(missing))}: choose among {', '.join(t.name for t in tables)}."
+            )
+        tables = [table for table in tables if table.name in only]
+    if fmt == "csv":
+        if len(tables) > 1 and not str(path).lower().endswith(".zip"):
+            raise ExportError(
+                f"{len(tables)} tables ({', '.join(t.name for t in tables)}) make a ZIP of CSV files: give an "
+                "output ending in .zip, or choose one table with --table."
+            )
+        write_csv(tables, path, separator)
+    elif fmt == "xlsx":
+        write_xlsx(tables, path)
+    elif fmt == "json":
+        write_json(tables, path)
+    else:
+        raise ExportError(f"Unknown format {fmt!r}: choose among {', '.join(FORMATS)}.")
+    return Export(fmt, [table.name for table in tables])

@@ -1,0 +1,79 @@
+"""A participatory budget's exports: its projects with the count, and its anonymised ballots."""
+
+import datetime
+from decimal import Decimal
+from itertools import groupby
+
+from django.utils import translation
+
+from .exports import CHUNK, Exporter, Table, columns, pseudonym, register
+from .models import Ballot, BudgetPage
+
+
+@register(BudgetPage)
+class BudgetExporter(Exporter):
+    def own_tables(self):
+        return [self.projects_table(), self.ballots_table()]
+
+    def projects_table(self):
+        """projects: position, code, title, cost, category, district (number and name), votes, funded,
+        in the order of the budget's results method (participation.budgets.budget_results)."""
+        from .budgets import budget_results
+
+        with translation.override(self.language):
+            results = budget_results(self.page)
+            data = [
+                (
+                    row.position,
+                    row.page.code,
+                    row.page.title,
+                    row.page.cost,
+                    row.page.category.name,
+                    row.page.district.number,
+                    row.page.district.name,
+                    row.votes,
+                    row.funded,
+                )
+                for row in results["rows"]
+            ]
+        return Table(
+            "projects",
+            columns(
+                ("position", int),
+                ("code", str),
+                ("title", str),
+                ("cost", Decimal),
+                ("category", str),
+                ("district", int),
+                ("district_name", str),
+                ("votes", int),
+                ("funded", bool),
+            ),
+            iter(data),
+        )
+
+    def ballots_table(self):
+        """ballots: one row per cast ballot: voter (pseudonym, the Pabulib export's), time, channel
+        (online/paper), projects (codes, sorted, joined by " | ")."""
+        from .budgets import budget_projects
+
+        with translation.override(self.language):
+            code_of = {key: page.code for key, page in budget_projects(self.page).by_key.items()}
+
+        def rows():
+            found = (
+                Ballot.objects.filter(group=self.page.group_key, checked_out_at__isnull=False)
+                .order_by("checked_out_at", "pk")
+                .values_list("pk", "user_id", "checked_out_at", "channel", "projects__project_key")
+            )
+            for (pk, user_id, when, channel), chosen in groupby(
+                found.iterator(chunk_size=CHUNK), key=lambda row: row[:4]
+            ):
+                codes = sorted(code_of[str(row[4])] for row in chosen if row[4] and str(row[4]) in code_of)
+                yield (pseudonym(user_id, fallback=f"paper:{pk}"), when, channel, " | ".join(codes))
+
+        return Table(
+            "ballots",
+            columns(("voter", str), ("time", datetime.datetime), ("channel", str), ("projects", str)),
+            rows(),
+        )

@@ -1,0 +1,121 @@
+"""An idea map's exports: every idea (with its coordinates) and the published ideas as GeoJSON features."""
+
+import datetime
+
+from django.db.models import Q
+
+from .exports import CHUNK, Exporter, Table, columns, point, register
+from .models import Idea, IdeaMapPage, IdeaStatus
+
+
+@register(IdeaMapPage)
+class IdeaMapExporter(Exporter):
+    has_features = True
+
+    def categories(self):
+        return {category.translation_key: category.name for category in self.page.category_list}
+
+    def comment_filter(self):
+        ideas = Idea.objects.filter(group=self.page.group_key).values("key")
+        return Q(group=self.page.translation_key) | Q(group__in=ideas)
+
+    def own_tables(self):
+        """ideas: id, title (empty unless published: hidden, unapproved or merged ideas keep it private),
+        category, status, supporters, comments (visible ones), lat, lon, created, published, merged_into."""
+        categories = self.categories()
+
+        def rows():
+            found = (
+                Idea.objects.filter(group=self.page.group_key)
+                .with_comment_count()
+                .order_by("pk")
+                .values_list(
+                    "pk",
+                    "title",
+                    "category_key",
+                    "status",
+                    "support_count",
+                    "comment_count",
+                    "latitude",
+                    "longitude",
+                    "created_at",
+                    "is_approved",
+                    "is_hidden",
+                    "merged_into_id",
+                )
+            )
+            for (
+                pk,
+                title,
+                category,
+                status,
+                supporters,
+                comments,
+                lat,
+                lon,
+                created,
+                approved,
+                hidden,
+                merged,
+            ) in found.iterator(chunk_size=CHUNK):
+                published = approved and not hidden and merged is None
+                yield (
+                    pk,
+                    title if published else "",
+                    categories.get(category, ""),
+                    status,
+                    supporters,
+                    comments,
+                    lat,
+                    lon,
+                    created,
+                    published,
+                    merged,
+                )
+
+        table = Table(
+            "ideas",
+            columns(
+                ("id", int),
+                ("title", str),
+                ("category", str),
+                ("status", str),
+                ("supporters", int),
+                ("comments", int),
+                ("lat", float),
+                ("lon", float),
+                ("created", datetime.datetime),
+                ("published", bool),
+                ("merged_into", int),
+            ),
+            rows(),
+        )
+        return [table]
+
+    def features(self):
+        """The published ideas as Points, with title, category, status, supporters, comments, created."""
+        categories = self.categories()
+        labels = dict(IdeaStatus.choices)
+        found = (
+            Idea.objects.published()
+            .filter(group=self.page.group_key)
+            .with_comment_count()
+            .order_by("pk")
+            .values_list(
+                "pk", "title", "category_key", "status", "support_count", "comment_count", "latitude", "longitude"
+            )
+        )
+        for pk, title, category, status, supporters, comments, lat, lon in found.iterator(chunk_size=CHUNK):
+            yield point(
+                pk,
+                lat,
+                lon,
+                {
+                    "title": title,
+                    "category": categories.get(category, ""),
+                    "status": status,
+                    "status_label": str(labels.get(status, status)),
+                    "supporters": supporters,
+                    "comments": comments,
+                },
+            )

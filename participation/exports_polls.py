@@ -1,0 +1,68 @@
+"""A poll's exports: its tally and its anonymised votes (see participation.exports)."""
+
+import datetime
+from itertools import groupby
+
+from .exports import CHUNK, Exporter, Table, columns, pseudonym, register
+from .models import PollPage, PollVote
+
+
+@register(PollPage)
+class PollExporter(Exporter):
+    def own_tables(self):
+        return [self.tally_table(), self.votes_table()]
+
+    def options(self):
+        return list(self.page.options.all())
+
+    def tally_table(self):
+        """tally: option, votes, percent (of voters); ranked polls: first preferences and the Schulze
+        position (tied options share one) and winner, as participation.polls computes them."""
+        from .polls import _positions, ranked_tally, tally
+
+        options = self.options()
+        if not self.page.rules.is_ranked:
+            rows, _voters = tally(self.page, options)
+            data = [(row["option"].label, row["count"], row["percent"]) for row in rows]
+            return Table("tally", columns(("option", str), ("votes", int), ("percent", float)), iter(data))
+        rows, _voters, result = ranked_tally(self.page, options)
+        position = {key: place for place, tier in _positions(result.ranking) for key in tier}
+        winners = set(result.winners)
+        data = [
+            (
+                row["option"].label,
+                row["count"],
+                row["percent"],
+                position.get(row["option"].translation_key),
+                row["option"].translation_key in winners,
+            )
+            for row in rows
+        ]
+        return Table(
+            "tally",
+            columns(
+                ("option", str), ("first_preferences", int), ("percent", float), ("position", int), ("winner", bool)
+            ),
+            iter(data),
+        )
+
+    def votes_table(self):
+        """votes: one row per vote: voter (pseudonym), time (of the current choice), channel, choices
+        (option labels joined by " | "; ranked polls: in the order of the ranking)."""
+        labels = {option.translation_key: option.label for option in self.options()}
+
+        def rows():
+            found = (
+                PollVote.objects.filter(group=self.page.group_key)
+                .order_by("pk", "choices__rank", "choices__option_key")
+                .values_list("pk", "user_id", "updated_at", "choices__option_key")
+            )
+            for (pk, user_id, when), choices in groupby(found.iterator(chunk_size=CHUNK), key=lambda row: row[:3]):
+                chosen = [labels.get(row[3], str(row[3])) for row in choices if row[3] is not None]
+                yield (pseudonym(user_id, fallback=f"poll-vote:{pk}"), when, "online", " | ".join(chosen))
+
+        return Table(
+            "votes",
+            columns(("voter", str), ("time", datetime.datetime), ("channel", str), ("choices", str)),
+            rows(),
+        )

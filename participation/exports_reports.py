@@ -1,0 +1,95 @@
+"""A reporting page's exports: its public reports (no subject, text, contact or reporter) and their points."""
+
+import datetime
+
+from .exports import CHUNK, Exporter, Table, columns, point, register
+from .models import Report, ReportingPage
+
+FIELDS = (
+    "reference",
+    "category_key",
+    "status",
+    "district",
+    "follower_count",
+    "created_at",
+    "first_response_at",
+    "resolved_at",
+    "latitude",
+    "longitude",
+)
+
+
+@register(ReportingPage)
+class ReportingExporter(Exporter):
+    has_features = True
+
+    def categories(self):
+        from .reports import category_map
+
+        return {key: category.name for key, category in category_map(self.language).items()}
+
+    def found(self):
+        return (
+            Report.objects.public()
+            .filter(group=self.page.group_key)
+            .order_by("created_at", "pk")
+            .values_list(*FIELDS)
+            .iterator(chunk_size=CHUNK)
+        )
+
+    def own_tables(self):
+        """reports: reference, category, status, district, me_too, created, first_answer, resolved, lat, lon.
+        Never the subject or description (citizens write them, moderators may hide them), the contact or
+        the reporter."""
+        categories = self.categories()
+
+        def rows_with_points():
+            for reference, category, status, district, me_too, created, first, resolved, lat, lon in self.found():
+                yield (
+                    reference,
+                    categories.get(category, ""),
+                    status,
+                    district,
+                    me_too,
+                    created,
+                    first,
+                    resolved,
+                    lat,
+                    lon,
+                )
+
+        table = Table(
+            "reports",
+            columns(
+                ("reference", str),
+                ("category", str),
+                ("status", str),
+                ("district", int),
+                ("me_too", int),
+                ("created", datetime.datetime),
+                ("first_answer", datetime.datetime),
+                ("resolved", datetime.datetime),
+                ("lat", float),
+                ("lon", float),
+            ),
+            rows_with_points(),
+        )
+        return [table]
+
+    def features(self):
+        categories = self.categories()
+        for reference, category, status, district, me_too, created, first, resolved, lat, lon in self.found():
+            yield point(
+                reference,
+                lat,
+                lon,
+                {
+                    "category": categories.get(category, ""),
+                    "status": status,
+                    "district": district,
+                    "me_too": me_too,
+                    "created": created,
+                    "first_answer": first,
+                    "resolved": resolved,
+                },
+            )
