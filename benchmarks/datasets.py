@@ -50,7 +50,7 @@ class Dataset:
     ``sizes``: full-size row counts (scaled by ``--scale``); ``prepare(ctx)`` sets what the pages should show
     (e.g. poll results always visible), before the seed-size query count; ``load(ctx)`` adds the rows and
     returns what it made (for the JSON); ``pages(ctx)`` lists the URLs to measure; ``exports(ctx)`` the exports to
-    measure (none exist yet: the results issue adds them here, e.g. ``exports=poll_exports``).
+    measure (participation/exports.py tables, streamed as CSV: ``exports=poll_exports``).
     """
 
     name: str
@@ -496,12 +496,53 @@ def report_pages(ctx):
     return pages
 
 
+# --- exports (participation/exports.py): each page type's biggest table, streamed as CSV ---
+
+
+def csv_export(name, page, table_name, rows=None):
+    """An :class:`Export` of ``page()``'s table ``table_name`` as the CSV a download streams."""
+
+    def run():
+        from participation.exports import exporter_for, stream_csv_table
+
+        [table] = [table for table in exporter_for(page()).tables() if table.name == table_name]
+        return stream_csv_table(table)
+
+    return Export(name, run, rows)
+
+
+def poll_exports(ctx):
+    return [csv_export("poll votes (csv)", lambda: demo_poll("it"), "votes", ctx.size(POLL, "votes"))]
+
+
+def idea_exports(ctx):
+    return [csv_export("ideas (csv)", lambda: demo_map("it"), "ideas", ctx.size(IDEAS, "ideas"))]
+
+
+def budget_exports(ctx):
+    return [csv_export("budget ballots (csv)", lambda: demo_budget("it"), "ballots", ctx.size(BUDGETS, "ballots"))]
+
+
+def report_exports(ctx):
+    return [csv_export("reports (csv)", lambda: demo_reporting("it"), "reports", ctx.size(REPORTS, "reports"))]
+
+
 SITE = Dataset("site", pages=site_pages)
 PROCESS = Dataset("process", pages=process_pages, load=load_process, sizes={"comments": 10_000})
-POLL = Dataset("poll", pages=poll_pages, prepare=show_poll_results, load=load_poll, sizes={"votes": 50_000})
-IDEAS = Dataset("ideas", pages=idea_pages, load=load_ideas, sizes={"ideas": 10_000, "supports": 10_000})
-BUDGETS = Dataset("budgets", pages=budget_pages, load=load_ballots, sizes={"ballots": 20_000})
-REPORTS = Dataset("reports", pages=report_pages, load=load_reports, sizes={"reports": 10_000, "followers": 10_000})
+POLL = Dataset(
+    "poll", pages=poll_pages, prepare=show_poll_results, load=load_poll, sizes={"votes": 50_000}, exports=poll_exports
+)
+IDEAS = Dataset(
+    "ideas", pages=idea_pages, load=load_ideas, sizes={"ideas": 10_000, "supports": 10_000}, exports=idea_exports
+)
+BUDGETS = Dataset("budgets", pages=budget_pages, load=load_ballots, sizes={"ballots": 20_000}, exports=budget_exports)
+REPORTS = Dataset(
+    "reports",
+    pages=report_pages,
+    load=load_reports,
+    sizes={"reports": 10_000, "followers": 10_000},
+    exports=report_exports,
+)
 
 # In the order they are loaded and measured. Later page types append theirs, with their exports.
 DATASETS = [SITE, PROCESS, POLL, IDEAS, BUDGETS, REPORTS]

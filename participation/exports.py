@@ -230,6 +230,31 @@ def write_csv_table(table, stream, separator=","):
         writer.writerow([csv_value(value, decimal_comma) for value in row])
 
 
+class _Line:
+    """A file-like target for csv.writer that keeps the last line written."""
+
+    def write(self, text):
+        self.text = text
+
+
+def stream_csv_table(table, separator=",", chunk_rows=500):
+    """One table as CSV bytes (UTF-8 with a BOM), yielded a few hundred rows at a time: what a streaming
+    download sends, the first bytes at once, memory flat however many rows."""
+    line = _Line()
+    writer = csv.writer(line, delimiter=separator)
+    decimal_comma = separator == ";"
+    writer.writerow([column.name for column in table.columns])
+    buffer = ["\ufeff", line.text]
+    for row in table.rows:
+        writer.writerow([csv_value(value, decimal_comma) for value in row])
+        buffer.append(line.text)
+        if len(buffer) >= chunk_rows:
+            yield "".join(buffer).encode()
+            buffer = []
+    if buffer:
+        yield "".join(buffer).encode()
+
+
 def write_csv(tables, path, separator=","):
     """One table: a CSV file at ``path``; several: a ZIP at ``path`` with one ``<table>.csv`` each.
     UTF-8 with a BOM, so Excel reads accents; ``;`` also writes decimals with a comma (Italian Excel)."""

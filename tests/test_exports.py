@@ -463,3 +463,15 @@ def test_the_pabulib_command_still_finds_its_budget_and_shares_the_pseudonyms(si
     assert voters == {row[0] for row in tables_of(site["budget"]["it"])["ballots"]}
     with pytest.raises(CommandError, match="No budget page"):
         call_command("export_pabulib", str(site["poll"]["it"].pk), output=str(output))
+
+
+def test_a_streamed_csv_table_is_the_file_byte_for_byte(site, tmp_path):
+    from participation.exports import exporter_for, stream_csv_table
+
+    page = site["poll"]["it"]
+    call_command(
+        "export_results", str(page.pk), "--table", "votes", "--separator", ";", "--output", str(tmp_path / "v.csv")
+    )
+    [votes] = [table for table in exporter_for(page).tables() if table.name == "votes"]
+    streamed = b"".join(stream_csv_table(votes, ";", chunk_rows=2))
+    assert streamed.startswith("\ufeff".encode()) and streamed == (tmp_path / "v.csv").read_bytes()
