@@ -22,11 +22,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
 
 ROME = ZoneInfo("Europe/Rome")
 CHUNK = 2000
 HIDDEN_TEXT = "Text hidden by the moderators"
 FORMATS = ("csv", "xlsx", "json", "geojson")
+LOG_ACTION = "participation.export"  # Wagtail's audit log: every export by a named staff member (command or admin)
 
 
 class ExportError(Exception):
@@ -49,9 +51,10 @@ class Table:
     name: str
     columns: list
     rows: object  # an iterator (or any iterable) of tuples, one value per column
+    count: object = None  # optional: a callable giving the number of rows without reading them (one query)
 
     def renamed(self, prefix):
-        return Table(f"{prefix}_{self.name}", self.columns, self.rows)
+        return Table(f"{prefix}_{self.name}", self.columns, self.rows, self.count)
 
 
 def columns(*specs):
@@ -109,6 +112,12 @@ def exporter_class(model):
     return None
 
 
+def registered_models():
+    """The page models that have an exporter (their subclasses have one too)."""
+    load_exporters()
+    return list(_registry)
+
+
 def exporter_for(page):
     """The exporter of ``page`` (any translation); ExportError if its type has none."""
     page = page.specific
@@ -119,7 +128,9 @@ def exporter_for(page):
 
 
 class Exporter:
-    """The exports of one page. Subclasses give :meth:`own_tables` and, if they have a map, :meth:`features`."""
+    """The exports of one page. Subclasses give :meth:`own_tables` and, if they have a map, :meth:`features`;
+    for the admin's Results view, :meth:`own_figures` (headline figures) and :meth:`own_actions` (what the
+    participation-over-time chart counts)."""
 
     has_features = False
     comments = True  # whether the page has a comment thread to export
@@ -146,6 +157,33 @@ class Exporter:
         from django.db.models import Q
 
         return Q(group=self.page.translation_key)
+
+    def comment_queryset(self):
+        """This page's comments (hidden ones included, as in the comments table)."""
+        from participation.models import ParticipationComment
+
+        return ParticipationComment.objects.filter(self.comment_filter())
+
+    def own_figures(self):
+        return []
+
+    def figures(self):
+        """Headline figures: [(label, number)], labels lazily translated; a number may be None (no data
+        yet, e.g. a median of nothing). One query or so each: never a query per row."""
+        figures = list(self.own_figures())
+        if self.comments:
+            figures.append((_("Comments"), self.comment_queryset().count()))
+        return figures
+
+    def own_actions(self):
+        return []
+
+    def actions(self):
+        """What citizens did, for the participation-over-time chart: [(label, queryset, datetime field)]."""
+        actions = list(self.own_actions())
+        if self.comments:
+            actions.append((_("Comments"), self.comment_queryset(), "submit_date"))
+        return actions
 
     def features(self):
         """GeoJSON Feature dicts (RFC 7946: [lon, lat]), lazily."""
@@ -193,7 +231,34 @@ def comments_table(page_title, where):
             ("hidden", bool),
         ),
         rows(),
+        ParticipationComment.objects.filter(where).count,
     )
+
+
+def daily_activity(exporter):
+    """The page's actions counted by day (Europe/Rome): ([label], [(date, [count per label], total)]), only
+    the days with some activity, oldest first. One query per kind of action, whatever the number of rows."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncDate
+
+    labels, per_day = [], {}
+    actions = exporter.actions()
+    for label, queryset, field_name in actions:
+        if str(label) not in map(str, labels):  # a process: its polls' votes, its pages' comments... summed by kind
+            labels.append(label)
+        index = [str(known) for known in labels].index(str(label))
+        counted = (
+            queryset.order_by()
+            .annotate(day=TruncDate(field_name, tzinfo=ROME))
+            .values("day")
+            .annotate(n=Count("pk"))
+            .values_list("day", "n")
+        )
+        for day, number in counted:
+            if day is None:
+                continue
+            per_day.setdefault(day, [0] * len(actions))[index] += number
+    return labels, [(day, counts[: len(labels)], sum(counts)) for day, counts in sorted(per_day.items())]
 
 
 # --- writers ------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from decimal import Decimal
 from itertools import groupby
 
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from .exports import CHUNK, Exporter, Table, columns, pseudonym, register
 from .models import Ballot, BudgetPage
@@ -14,6 +15,28 @@ from .models import Ballot, BudgetPage
 class BudgetExporter(Exporter):
     def own_tables(self):
         return [self.projects_table(), self.ballots_table()]
+
+    def cast(self):
+        return Ballot.objects.filter(group=self.page.group_key, checked_out_at__isnull=False)
+
+    def own_figures(self):
+        """Ballots (online and paper), and the projects funded and their amount under the budget's method:
+        the figures of participation.budgets.budget_results, as the public results show them."""
+        from .budgets import budget_results
+
+        with translation.override(self.language):
+            results = budget_results(self.page)
+        funded = [row for row in results["rows"] if row.funded]
+        return [
+            (_("Ballots"), results["ballots"]),
+            (_("Online ballots"), results["online"]),
+            (_("Paper ballots"), results["paper"]),
+            (_("Projects funded"), len(funded)),
+            (_("Amount funded (€)"), sum((row.page.cost for row in funded), Decimal(0))),
+        ]
+
+    def own_actions(self):
+        return [(_("Ballots"), self.cast(), "checked_out_at")]
 
     def projects_table(self):
         """projects: position, code, title, cost, category, district (number and name), votes, funded,
@@ -76,4 +99,5 @@ class BudgetExporter(Exporter):
             "ballots",
             columns(("voter", str), ("time", datetime.datetime), ("channel", str), ("projects", str)),
             rows(),
+            self.cast().count,
         )

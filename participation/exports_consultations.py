@@ -1,5 +1,8 @@
 """A whole process: the union of its participation pages' exports, each table named "<child slug>_<table>"."""
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from consultations.models import ConsultationPage
 
 from .exports import Exporter, exporter_class, register
@@ -8,17 +11,34 @@ from .exports import Exporter, exporter_class, register
 @register(ConsultationPage)
 class ConsultationExporter(Exporter):
     def children(self):
-        """The exporters of the process's child pages that have one, in the tree's order."""
+        """The exporters of the process's child pages that have one, in the tree's order (read once)."""
+        if getattr(self, "_children", None) is not None:
+            return self._children
         found = []
         for child in self.page.get_children().specific().order_by("path"):
             exporter = exporter_class(type(child))
             if exporter is not None:
                 found.append(exporter(child))
+        self._children = found
         return found
 
     @property
     def has_features(self):
         return any(child.has_features for child in self.children())
+
+    def figures(self):
+        """Each child page's figures, listed under its title ("Title: Voters"), then the process's own comments."""
+        listed = [
+            (format_lazy("{page}: {label}", page=child.page.title, label=label), number)
+            for child in self.children()
+            for label, number in child.figures()
+        ]
+        own = [(_("Comments on the process page"), number) for _label, number in super().figures()]
+        return [*listed, *own]
+
+    def actions(self):
+        """Every child page's actions, summed by kind (votes, ballots, ideas...), and the comments."""
+        return [action for child in self.children() for action in child.actions()] + super().actions()
 
     def tables(self):
         tables = [table.renamed(child.page.slug) for child in self.children() for table in child.tables()]

@@ -3,9 +3,10 @@
 import datetime
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .exports import CHUNK, Exporter, Table, columns, point, register
-from .models import Idea, IdeaMapPage, IdeaStatus
+from .models import Idea, IdeaMapPage, IdeaStatus, IdeaSupport
 
 
 @register(IdeaMapPage)
@@ -18,6 +19,20 @@ class IdeaMapExporter(Exporter):
     def comment_filter(self):
         ideas = Idea.objects.filter(group=self.page.group_key).values("key")
         return Q(group=self.page.translation_key) | Q(group__in=ideas)
+
+    def ideas(self):
+        return Idea.objects.filter(group=self.page.group_key)
+
+    def supports(self):
+        return IdeaSupport.objects.filter(idea__group=self.page.group_key)
+
+    def own_figures(self):
+        """Ideas (every one, as in the ideas table: hidden and merged ones too), supports; the comments
+        (the map's and its ideas' threads) come from the base class."""
+        return [(_("Ideas"), self.ideas().count()), (_("Supports"), self.supports().count())]
+
+    def own_actions(self):
+        return [(_("Ideas"), self.ideas(), "created_at"), (_("Supports"), self.supports(), "created_at")]
 
     def own_tables(self):
         """ideas: id, title (empty unless published: hidden, unapproved or merged ideas keep it private),
@@ -89,6 +104,7 @@ class IdeaMapExporter(Exporter):
                 ("merged_into", int),
             ),
             rows(),
+            self.ideas().count,
         )
         return [table]
 

@@ -3,6 +3,8 @@
 import datetime
 from itertools import groupby
 
+from django.utils.translation import gettext_lazy as _
+
 from .exports import CHUNK, Exporter, Table, columns, pseudonym, register
 from .models import PollPage, PollVote
 
@@ -11,6 +13,15 @@ from .models import PollPage, PollVote
 class PollExporter(Exporter):
     def own_tables(self):
         return [self.tally_table(), self.votes_table()]
+
+    def votes(self):
+        return PollVote.objects.filter(group=self.page.group_key)
+
+    def own_figures(self):
+        return [(_("Voters"), self.votes().count())]
+
+    def own_actions(self):
+        return [(_("Votes"), self.votes(), "created_at")]
 
     def options(self):
         return list(self.page.options.all())
@@ -65,4 +76,5 @@ class PollExporter(Exporter):
             "votes",
             columns(("voter", str), ("time", datetime.datetime), ("channel", str), ("choices", str)),
             rows(),
+            self.votes().count,
         )

@@ -1,6 +1,9 @@
 """A reporting page's exports: its public reports (no subject, text, contact or reporter) and their points."""
 
 import datetime
+from statistics import median
+
+from django.utils.translation import gettext_lazy as _
 
 from .exports import CHUNK, Exporter, Table, columns, point, register
 from .models import Report, ReportingPage
@@ -27,6 +30,31 @@ class ReportingExporter(Exporter):
         from .reports import category_map
 
         return {key: category.name for key, category in category_map(self.language).items()}
+
+    def reports(self):
+        return Report.objects.public().filter(group=self.page.group_key)
+
+    def own_figures(self):
+        """Reports (public ones, as exported), open, resolved, and the median days from a report to its
+        first public answer (None before any answer)."""
+        from .models import ReportStatus
+
+        reports = self.reports()
+        waits = [
+            (answered - created).total_seconds() / 86400
+            for created, answered in reports.filter(first_response_at__isnull=False)
+            .values_list("created_at", "first_response_at")
+            .iterator(chunk_size=CHUNK)
+        ]
+        return [
+            (_("Reports"), reports.count()),
+            (_("Open reports"), reports.open().count()),
+            (_("Resolved reports"), reports.filter(status=ReportStatus.RESOLVED).count()),
+            (_("Median days to the first answer"), round(median(waits), 1) if waits else None),
+        ]
+
+    def own_actions(self):
+        return [(_("Reports"), self.reports(), "created_at")]
 
     def found(self):
         return (
@@ -73,6 +101,7 @@ class ReportingExporter(Exporter):
                 ("lon", float),
             ),
             rows_with_points(),
+            self.reports().count,
         )
         return [table]
 

@@ -22,9 +22,10 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import budget_admin, idea_admin, moderation, report_admin
+from . import budget_admin, idea_admin, moderation, report_admin, results_admin
 from .core.admin import CitizensContentPolicy, group_titles
 from .core.groups import groups_lost_by_deleting, groups_with_participation
+from .exports import LOG_ACTION
 from .forms import HideCommentsForm
 from .models import (
     BudgetPage,
@@ -188,6 +189,13 @@ def register_budget_urls():
         path("budgets/<int:page_id>/paper-ballots/", budget_admin.paper_ballots_view, name="budget_paper_ballots"),
         path("budgets/<int:page_id>/pabulib/", budget_admin.pabulib_download_view, name="budget_pabulib"),
         path("reports/statistics/", report_admin.statistics_view, name="report_statistics"),
+        path("results/", results_admin.index_view, name="participation_results_index"),
+        path("results/<int:page_id>/", results_admin.results_view, name="participation_results"),
+        path(
+            "results/<int:page_id>/download/<str:fmt>/",
+            results_admin.download_view,
+            name="participation_results_download",
+        ),
     ]
 
 
@@ -209,6 +217,21 @@ def budget_header_buttons(page, user, view_name=None, next_url=None):
 @hooks.register("register_page_listing_more_buttons")
 def budget_listing_buttons(page, user, next_url=None):
     yield from _paper_ballots_button(page, user, 80)
+
+
+@hooks.register("register_page_header_buttons")
+def results_header_buttons(page, user, view_name=None, next_url=None):
+    yield from results_admin.results_buttons(page, user, 75)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def results_listing_buttons(page, user, next_url=None):
+    yield from results_admin.results_buttons(page, user, 75)
+
+
+@hooks.register("register_admin_menu_item")
+def register_results_menu_item():
+    return results_admin.menu_item()
 
 
 @hooks.register("register_admin_viewset")
@@ -374,7 +397,7 @@ def register_report_log_actions(actions):
 
 @hooks.register("register_log_actions")
 def register_export_log_actions(actions):
-    @actions.register_action("participation.export")
+    @actions.register_action(LOG_ACTION)
     class ExportResults(LogFormatter):
         label = _("Export results")
 

@@ -65,6 +65,8 @@ MODEL_PERMISSIONS = {
     "participation.view_ballot": {"Results"},
     "participation.change_ballot": set(),
     "participation.delete_ballot": set(),
+    # Results (issue 17): the admin's Results views and their downloads.
+    "participation.view_results": {"Results"},
     # Neighbourhood reports: Moderators answer every report, an office's staff ("Offices") those of their
     # offices; nobody adds or deletes them. Editors keep the categories and the offices; Open311 keys stay
     # with administrators.

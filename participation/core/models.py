@@ -20,6 +20,8 @@ class TranslationGroup(models.Model):
     class Meta:
         verbose_name = _("translation group")
         verbose_name_plural = _("translation groups")
+        # Results and exports belong to a translation group's pages as a whole (the Results group holds it).
+        permissions = [("view_results", _("Can see results and download exports"))]
 
     def __str__(self):
         page = self.page_in()

@@ -4,9 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from participation.core.lookup import find_page
-from participation.exports import FORMATS, ExportError, export
-
-LOG_ACTION = "participation.export"
+from participation.exports import FORMATS, LOG_ACTION, ExportError, export
 
 
 class Command(BaseCommand):
