@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.paginator import Paginator
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F
+from django.db.models import F
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone, translation
@@ -35,7 +35,7 @@ from .comments import has_verified_email
 from .core import ratelimit
 from .core.errors import Rejected
 from .core.groups import group_for, live_translation
-from .core.invalidation import group_changed
+from .core.invalidation import cached_status_counts, group_changed, page_and_process_changed
 from .models.ideas import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Idea, IdeaStatus, IdeaSupport
 
 PER_PAGE = 30
@@ -209,15 +209,7 @@ def store_photo(upload, title):
 def ideas_changed(group_key):
     """Drop the cached pages showing this map's ideas: the map (its list, ideas, feed) and its process
     page, which shows the ideas' counts by status."""
-    from wagtail.models import Page
-
-    keys = [group_key]
-    page = Page.objects.filter(translation_key=group_key).only("path", "depth").first()
-    if page is not None:
-        parent = page.get_parent()
-        if parent is not None:
-            keys.append(parent.translation_key)
-    group_changed(*keys)
+    page_and_process_changed(group_key)
 
 
 def check_can_submit(page, user, ip_address=None):
@@ -482,16 +474,8 @@ def map_context(page, request):
 
 
 def _status_counts(page):
-    """{status: published ideas} of a map. Counting scans every idea of the map (20 ms at 10,000), so the
-    counts are kept in the cache under the map group's version, which every write to its ideas bumps."""
-    tag = pagecache.group_tag(page.group_key)
-    key = f"{pagecache.KEY_PREFIX}:ideas:status:{page.group_key}:{pagecache.versions([tag])[tag]}"
-    found = cache.get(key)
-    if found is None:
-        rows = Idea.objects.published().filter(group=page.group_key).values("status").annotate(n=Count("pk"))
-        found = {row["status"]: row["n"] for row in rows.order_by()}
-        cache.set(key, found, settings.PAGE_CACHE["TIMEOUT"])
-    return {value: found.get(value, 0) for value in IdeaStatus.values}
+    """{status: published ideas} of a map (cached under the map group's version)."""
+    return cached_status_counts(page, "ideas", Idea.objects.published(), IdeaStatus.values)
 
 
 def status_counts_for(page):

@@ -25,7 +25,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -42,7 +42,7 @@ from . import geometry
 from .comments import has_verified_email
 from .core import ratelimit
 from .core.errors import Rejected
-from .core.invalidation import group_changed
+from .core.invalidation import cached_status_counts, page_and_process_changed
 from .ideas import CONTROL, _clean_text, clean_photo, store_photo
 from .models.reports import (
     DESCRIPTION_MAX_LENGTH,
@@ -340,15 +340,7 @@ def delete_old_drafts(older_than=timedelta(days=2)):
 
 def reports_changed(group_key):
     """Drop the cached pages showing this page's reports: the page (list, reports, feed) and its process."""
-    from wagtail.models import Page
-
-    keys = [group_key]
-    page = Page.objects.filter(translation_key=group_key).only("path", "depth").first()
-    if page is not None:
-        parent = page.get_parent()
-        if parent is not None:
-            keys.append(parent.translation_key)
-    group_changed(*keys)
+    page_and_process_changed(group_key)
 
 
 def check_citizen(user, action_message):
@@ -674,15 +666,8 @@ def decorate(reports, page, categories=None, districts=None):
 
 
 def _status_counts(page):
-    """{status: reports} of a page, cached under the group's version (every write bumps it)."""
-    tag = pagecache.group_tag(page.group_key)
-    key = f"{pagecache.KEY_PREFIX}:reports:status:{page.group_key}:{pagecache.versions([tag])[tag]}"
-    found = cache.get(key)
-    if found is None:
-        rows = Report.objects.public().filter(group=page.group_key).values("status").annotate(n=Count("pk"))
-        found = {row["status"]: row["n"] for row in rows.order_by()}
-        cache.set(key, found, settings.PAGE_CACHE["TIMEOUT"])
-    return {value: found.get(value, 0) for value in ReportStatus.values}
+    """{status: reports} of a page (cached under the page group's version)."""
+    return cached_status_counts(page, "reports", Report.objects.public(), ReportStatus.values)
 
 
 def list_context(page, request):
