@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
@@ -8,6 +9,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
+from participation import open_data
 from search import views as search_views
 
 from .views import healthz, ideas_feed, root_redirect
@@ -53,6 +55,9 @@ urlpatterns += i18n_patterns(
     # Open data of an idea map (<map url>ideas.geojson) and of a reporting page (<page url>reports.geojson),
     # served by the page's own route (participation/ideas.py, participation/reports.py).
     re_path(r"^((?:[\w\-]+/)*)(ideas|reports)\.geojson$", ideas_feed, name="ideas_feed"),
+    # Open data (participation/open_data.py): /it/dati/, /en/data/, the DCAT-AP_IT catalogue, each closed
+    # process's results as a ZIP.
+    path(_("data/"), include(open_data.urls())),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

@@ -15,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import Tag, TaggedItemBase
+from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
@@ -27,6 +28,7 @@ from wagtailgeowidget.helpers import geosgeometry_str_to_struct
 from civic_site.pages import SitePageMixin, public
 from home.models import IMAGE_ALT_HELP, IMAGE_HELP
 
+from . import licences
 from .blocks import ConsultationStreamBlock
 from .panels import LeafletPanel
 from .schedule import ProcessScheduleFormMixin
@@ -278,6 +280,16 @@ class ConsultationPage(SitePageMixin, Page):
         help_text=_("How close the map starts: 12 shows the whole city, 15 a neighbourhood."),
     )
     body = StreamField(ConsultationStreamBlock(), blank=True, verbose_name=_("body"))
+    data_licence = models.CharField(
+        _("open data licence"),
+        max_length=20,
+        choices=licences.CHOICES,
+        default=licences.DEFAULT,
+        help_text=_(
+            "When participation closes, the results (tallies, anonymised votes, the ideas and reports on the "
+            "map) are published as open data under this licence, on this page and in the data catalogue."
+        ),
+    )
 
     objects = ConsultationPageManager()
     base_form_class = ConsultationPageForm
@@ -305,6 +317,7 @@ class ConsultationPage(SitePageMixin, Page):
             ),
         ),
         FieldPanel("body"),
+        FieldPanel("data_licence"),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
@@ -314,6 +327,7 @@ class ConsultationPage(SitePageMixin, Page):
     override_translatable_fields = [
         SynchronizedField("location", overridable=False),
         SynchronizedField("zoom", overridable=False),
+        SynchronizedField("data_licence", overridable=False),  # one dataset, one licence in every language
     ]
 
     parent_page_types = ["consultations.ConsultationIndexPage"]
@@ -427,6 +441,13 @@ class ConsultationPage(SitePageMixin, Page):
             index_url=parent.get_url(request) if parent else None,
             participation_pages=participation_pages,
         )
+        # Sections other apps add below the page's own (the open data of a closed process...), without
+        # this app importing theirs: a ``consultation_page_sections`` hook gives (template, context) or None.
+        context["extra_sections"] = [
+            section
+            for hook in hooks.get_hooks("consultation_page_sections")
+            if (section := hook(self, request, summary, participation_pages)) is not None
+        ]
         return context
 
 

@@ -11,6 +11,8 @@ project does not fit. The lower limits (the fewest projects, the least share of 
 checked when the basket is checked out.
 """
 
+import contextlib
+import contextvars
 import csv
 import json
 import re
@@ -636,9 +638,26 @@ def voter_pseudonym(ballot):
     return hmac_pseudonym(subject)
 
 
+# Published open data is pseudonymised per dataset: inside ``pseudonym_scope("open-data:<process>")`` the same
+# citizen gets another pseudonym in each process's files, so the public cannot follow one person from one
+# process's votes to another's (staff exports, with no scope, keep one pseudonym per citizen site-wide).
+_pseudonym_scope = contextvars.ContextVar("pseudonym_scope", default="")
+
+
+@contextlib.contextmanager
+def pseudonym_scope(scope):
+    token = _pseudonym_scope.set(scope)
+    try:
+        yield
+    finally:
+        _pseudonym_scope.reset(token)
+
+
 def hmac_pseudonym(subject):
-    """The keyed HMAC behind every pseudonym in exports (``subject``: "user:<id>", "paper:<ballot id>"...)."""
-    return salted_hmac("participation.voter-pseudonym", subject).hexdigest()[:20]
+    """The keyed HMAC behind every pseudonym in exports (``subject``: "user:<id>", "paper:<ballot id>"...),
+    within the current :func:`pseudonym_scope`."""
+    scope = _pseudonym_scope.get()
+    return salted_hmac("participation.voter-pseudonym", f"{scope}|{subject}" if scope else subject).hexdigest()[:20]
 
 
 def pabulib_text(budget):

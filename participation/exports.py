@@ -118,13 +118,14 @@ def registered_models():
     return list(_registry)
 
 
-def exporter_for(page):
-    """The exporter of ``page`` (any translation); ExportError if its type has none."""
+def exporter_for(page, *, public=False):
+    """The exporter of ``page`` (any translation); ExportError if its type has none. ``public``: for the
+    published open data (only what the public pages show; see :class:`Exporter`)."""
     page = page.specific
     exporter = exporter_class(type(page))
     if exporter is None:
         raise ExportError(f"Pages of type {type(page).__name__} have no results to export.")
-    return exporter(page)
+    return exporter(page, public=public)
 
 
 class Exporter:
@@ -134,9 +135,29 @@ class Exporter:
 
     has_features = False
     comments = True  # whether the page has a comment thread to export
+    # What the open data's README says of each table's columns: {table: {column: lazily translated text}}.
+    column_notes = {}
 
-    def __init__(self, page):
+    def __init__(self, page, *, public=False):
         self.page = page
+        # Public: the published open data of a closed process (participation.open_data), which holds only
+        # what the public pages show (an idea map's published ideas...); staff exports hold every row.
+        self.public = public
+
+    def method(self):
+        """How the page's results are counted, for the open data's README (lazily translated text)."""
+        return ""
+
+    def notes(self):
+        """{table name: {column: meaning}} of :meth:`tables`, for the open data's README."""
+        notes = dict(self.column_notes)
+        if self.comments:
+            notes["comments"] = COMMENT_NOTES
+        return notes
+
+    def extra_files(self):
+        """[(file name, bytes)]: files of the page's own format in the open data (a budget's Pabulib file)."""
+        return []
 
     @property
     def language(self):
@@ -188,6 +209,18 @@ class Exporter:
     def features(self):
         """GeoJSON Feature dicts (RFC 7946: [lon, lat]), lazily."""
         raise ExportError(f"{type(self.page).__name__} has no map features: choose csv, xlsx or json.")
+
+
+COMMENT_NOTES = {
+    "id": _("The comment's number."),
+    "page": _("The page it was written on."),
+    "idea": _("The idea it discusses, when it is in an idea's thread."),
+    "thread": _("The first comment of its conversation."),
+    "parent": _("The comment it answers; empty for a new conversation."),
+    "date": _("When it was posted (Europe/Rome)."),
+    "language": _("The language of the page it was posted on."),
+    "hidden": _("Whether moderators hid it or its author withdrew it. Authors and texts are never in this file."),
+}
 
 
 def comments_table(page_title, where):
@@ -331,11 +364,16 @@ def write_csv(tables, path, separator=","):
         return
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for table in tables:
-            with archive.open(f"{table.name}.csv", "w", force_zip64=True) as raw:
-                stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-                write_csv_table(table, stream, separator)
-                stream.flush()
-                stream.detach()
+            write_csv_member(archive, f"{table.name}.csv", table, separator)
+
+
+def write_csv_member(archive, name, table, separator=","):
+    """One table as the CSV file ``name`` of an open ZipFile, streamed into it."""
+    with archive.open(name, "w", force_zip64=True) as raw:
+        stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        write_csv_table(table, stream, separator)
+        stream.flush()
+        stream.detach()
 
 
 def sheet_titles(names):
@@ -408,11 +446,16 @@ def write_json(tables, path):
 def write_geojson(features, path):
     """An RFC 7946 FeatureCollection, feature by feature."""
     with open(path, "w", encoding="utf-8") as out:
-        out.write('{"type": "FeatureCollection", "features": [')
-        for number, feature in enumerate(features):
-            text = json.dumps(feature, ensure_ascii=False, default=json_value, separators=(",", ":"))
-            out.write(("," if number else "") + "\n" + text)
-        out.write("\n]}\n")
+        write_geojson_stream(features, out)
+
+
+def write_geojson_stream(features, out):
+    """An RFC 7946 FeatureCollection written to the text stream ``out``, feature by feature."""
+    out.write('{"type": "FeatureCollection", "features": [')
+    for number, feature in enumerate(features):
+        text = json.dumps(feature, ensure_ascii=False, default=json_value, separators=(",", ":"))
+        out.write(("," if number else "") + "\n" + text)
+    out.write("\n]}\n")
 
 
 def point(identifier, lat, lon, properties):

@@ -13,6 +13,43 @@ from .models import Ballot, BudgetPage
 
 @register(BudgetPage)
 class BudgetExporter(Exporter):
+    column_notes = {
+        "projects": {
+            "position": _("The project's place in the results."),
+            "code": _("The project's code, as on its page and in the Pabulib file."),
+            "title": _("The project's title."),
+            "cost": _("Its cost in euros."),
+            "category": _("Its category."),
+            "district": _("The number of its district (Circoscrizione)."),
+            "district_name": _("The district's name."),
+            "votes": _("How many ballots chose it."),
+            "funded": _("Whether it is funded under the budget's results method."),
+        },
+        "ballots": {
+            "voter": _(
+                "A pseudonym of the voter: the same within this dataset, different in every other, and not "
+                "traceable to a person without the City's secret key."
+            ),
+            "time": _("When the ballot was cast (Europe/Rome)."),
+            "channel": _("online, or paper for a ballot cast at a voting point and entered by the City's staff."),
+            "projects": _("The codes of the projects chosen, separated by “ | ”."),
+        },
+    }
+
+    def method(self):
+        rules = self.page.rules
+        return _(
+            "Each citizen cast one ballot, online or on paper at a voting point, choosing projects within the "
+            "rules shown on the page. The projects are funded by this method: %(method)s. The Pabulib file "
+            "(.pb) holds the same projects and ballots in the format of pabulib.org, for checking the result "
+            "with other software."
+        ) % {"method": rules.get_results_method_display()}
+
+    def extra_files(self):
+        from .budgets import pabulib_text
+
+        return [(f"{self.page.slug}.pb", pabulib_text(self.page).encode())]
+
     def own_tables(self):
         return [self.projects_table(), self.ballots_table()]
 

@@ -3,6 +3,7 @@
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from civic_site.pages import public
 from consultations.models import ConsultationPage
 
 from .exports import Exporter, exporter_class, register
@@ -15,12 +16,32 @@ class ConsultationExporter(Exporter):
         if getattr(self, "_children", None) is not None:
             return self._children
         found = []
-        for child in self.page.get_children().specific().order_by("path"):
+        children = self.page.get_children()
+        if self.public:
+            # The open data: the pages citizens can see, once they have closed (a poll's results stay
+            # private until then; a page without a voting window, such as a reporting page, is always in).
+            children = public(children.live())
+        for child in children.specific().order_by("path"):
             exporter = exporter_class(type(child))
-            if exporter is not None:
-                found.append(exporter(child))
+            if exporter is not None and not (self.public and not getattr(child, "has_closed", True)):
+                found.append(exporter(child, public=self.public))
         self._children = found
         return found
+
+    def method(self):
+        return _("The results of each page of the process, in the files named after the page.")
+
+    def notes(self):
+        notes = {
+            f"{child.page.slug}_{table}": columns
+            for child in self.children()
+            for table, columns in child.notes().items()
+        }
+        notes.update(super().notes())
+        return notes
+
+    def extra_files(self):
+        return [file for child in self.children() for file in child.extra_files()]
 
     @property
     def has_features(self):

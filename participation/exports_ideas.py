@@ -12,6 +12,31 @@ from .models import Idea, IdeaMapPage, IdeaStatus, IdeaSupport
 @register(IdeaMapPage)
 class IdeaMapExporter(Exporter):
     has_features = True
+    column_notes = {
+        "ideas": {
+            "id": _("The idea's number, as in its page address and in the GeoJSON file."),
+            "title": _("Its title; empty for an idea not published (waiting for moderation, hidden or merged)."),
+            "category": _("Its category."),
+            "status": _(
+                "The City's answer: submitted, assessing (under assessment), feasible, not_feasible, planned "
+                "(already planned) or included (in the design)."
+            ),
+            "supporters": _("How many citizens supported it."),
+            "comments": _("Its visible comments."),
+            "lat": _("Latitude of its place (WGS 84)."),
+            "lon": _("Longitude of its place (WGS 84)."),
+            "created": _("When it was proposed (Europe/Rome)."),
+            "published": _("Whether it is shown on the map."),
+            "merged_into": _("The idea it was merged into, when moderators joined two alike."),
+        },
+    }
+
+    def method(self):
+        return _(
+            "Registered citizens placed ideas on the map and supported other citizens' ideas (one support per "
+            "citizen and idea); moderators published them. The City's answer is each idea's status. The "
+            "GeoJSON file holds the published ideas as points."
+        )
 
     def categories(self):
         return {category.translation_key: category.name for category in self.page.category_list}
@@ -74,6 +99,8 @@ class IdeaMapExporter(Exporter):
                 merged,
             ) in found.iterator(chunk_size=CHUNK):
                 published = approved and not hidden and merged is None
+                if self.public and not published:
+                    continue  # the open data holds what the map shows
                 yield (
                     pk,
                     title if published else "",
@@ -104,7 +131,9 @@ class IdeaMapExporter(Exporter):
                 ("merged_into", int),
             ),
             rows(),
-            self.ideas().count,
+            (lambda: Idea.objects.published().filter(group=self.page.group_key).count())
+            if self.public
+            else self.ideas().count,
         )
         return [table]
 

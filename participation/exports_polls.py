@@ -11,6 +11,38 @@ from .models import PollPage, PollVote
 
 @register(PollPage)
 class PollExporter(Exporter):
+    column_notes = {
+        "tally": {
+            "option": _("The option, as the poll page shows it."),
+            "votes": _("How many voters chose it."),
+            "first_preferences": _("How many voters ranked it first."),
+            "percent": _("Those voters as a percentage of all the poll's voters."),
+            "position": _("Its place in the Schulze ranking (options tied share a place)."),
+            "winner": _("Whether it won."),
+        },
+        "votes": {
+            "voter": _(
+                "A pseudonym of the voter: the same within this dataset, different in every other, and not "
+                "traceable to a person without the City's secret key."
+            ),
+            "time": _("When the voter last changed their vote (Europe/Rome)."),
+            "channel": _("How the vote was cast: online."),
+            "choices": _("The options chosen, separated by “ | ”; in a ranking, in the voter's order."),
+        },
+    }
+
+    def method(self):
+        if self.page.rules.is_ranked:
+            return _(
+                "Each voter ranked the options in order of preference. The ranking is computed with the Schulze "
+                "method: an option ahead of another for more voters than the other way round, directly or "
+                "through a chain of options, is placed above it. Each voter's last ranking counts."
+            )
+        return _(
+            "Each registered citizen with a verified email address had one vote and could change it until the "
+            "poll closed: each voter's last choice counts. Percentages are of voters."
+        )
+
     def own_tables(self):
         return [self.tally_table(), self.votes_table()]
 

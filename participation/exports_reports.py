@@ -25,6 +25,30 @@ FIELDS = (
 @register(ReportingPage)
 class ReportingExporter(Exporter):
     has_features = True
+    column_notes = {
+        "reports": {
+            "reference": _("The report's reference (TO-year-number), as on its page."),
+            "category": _("Its category."),
+            "status": _(
+                "Where it stands: new, acknowledged, in_progress, resolved, closed, duplicate or not_responsible "
+                "(not the City's responsibility)."
+            ),
+            "district": _("The number of the district (Circoscrizione) it is in."),
+            "me_too": _("How many citizens follow it (its reporter and those who said “me too”)."),
+            "created": _("When it was sent (Europe/Rome)."),
+            "first_answer": _("When the City first answered it publicly."),
+            "resolved": _("When it was resolved."),
+            "lat": _("Latitude of the problem (WGS 84)."),
+            "lon": _("Longitude of the problem (WGS 84)."),
+        },
+    }
+
+    def method(self):
+        return _(
+            "Citizens reported problems in public spaces; the City's offices answered and resolved them. The "
+            "subject, the description, the photos and the reporter are never published, and neither are "
+            "reports the moderators hid."
+        )
 
     def categories(self):
         from .reports import category_map

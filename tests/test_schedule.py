@@ -95,6 +95,7 @@ def test_moving_a_phase_away_from_its_poll_is_refused(client, process):
             "tags": "",
             "location": "",
             "zoom": "",
+            "data_licence": process.data_licence,
             "body-count": "0",
             "phases-TOTAL_FORMS": "3",
             "phases-INITIAL_FORMS": "3",

@@ -425,3 +425,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Open data (participation/open_data.py): each closed process's results as a ZIP, built once and kept here
+# (not public media: served by the view, which checks the process is published), and who publishes them in
+# the DCAT-AP_IT catalogue (the City's code in the Italian public administration index, IPA).
+OPEN_DATA_ROOT = Path(os.environ.get("OPEN_DATA_ROOT", BASE_DIR / "var" / "open-data"))
+OPEN_DATA_FORMAT_VERSION = "1"  # bump when the files' layout changes: every kept ZIP is rebuilt
+OPEN_DATA_PUBLISHER = {"name": "Comune di Torino", "ipa": "c_l219"}

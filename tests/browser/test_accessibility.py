@@ -30,6 +30,7 @@ def pages_to_scan():
         urls += [f"/{code}/search/?q=parco", f"/{code}/accounts/signup/", f"/{code}/accounts/login/"]
     urls += ["/it/partecipa/?status=open", "/it/partecipa/?topic=verde", "/it/partecipa/?status=closed"]
     urls += ["/en/take-part/?status=open&topic=culture", "/en/take-part/axto-cultural-projects/"]
+    urls += ["/it/dati/", "/en/data/"]  # the open-data pages (participation/open_data.py)
     return urls
 
 
