@@ -30,3 +30,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"civic-site-test-{os.getpid()}.sqlite3"),
     }
 REPORT_DRAFTS_ROOT = Path(tempfile.gettempdir()) / f"civic-site-report-drafts-{os.getpid()}"
+RESULTS_EXPORTS_ROOT = Path(tempfile.gettempdir()) / f"civic-site-results-exports-{os.getpid()}"
