@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 ROME = ZoneInfo("Europe/Rome")
 CHUNK = 2000
+PROGRESS_EVERY = 2000  # rows between two progress reports of an export (each one a small database write)
 HIDDEN_TEXT = "Text hidden by the moderators"
 FORMATS = ("csv", "xlsx", "json", "geojson")
 LOG_ACTION = "participation.export"  # Wagtail's audit log: every export by a named staff member (command or admin)
@@ -473,17 +474,30 @@ class Export:
 
     format: str
     tables: list = field(default_factory=list)
+    rows: int = 0  # rows (or features) written: counted only when :func:`export` is given ``progress``
 
 
-def export(page, fmt, path, *, separator=",", only=None):
-    """Write ``page``'s results in ``fmt`` (csv, xlsx, json, geojson) to ``path``; ``only``: table names
-    to keep. Returns the :class:`Export` (its table names)."""
-    exporter = exporter_for(page)
-    if fmt == "geojson":
-        if not exporter.has_features:
-            raise ExportError(f"{type(exporter.page).__name__} has no map features: choose csv, xlsx or json.")
-        write_geojson(exporter.features(), path)
-        return Export(fmt)
+class Progress:
+    """Counts the rows an export writes, across all its tables, and calls ``report(rows so far)`` every
+    :data:`PROGRESS_EVERY` rows: a background export shows how far it has got. The rows pass unchanged."""
+
+    def __init__(self, report):
+        self.report = report
+        self.done = 0
+
+    def counted(self, rows):
+        for row in rows:
+            yield row
+            self.done += 1
+            if self.done % PROGRESS_EVERY == 0:
+                self.report(self.done)
+
+    def table(self, table):
+        return Table(table.name, table.columns, self.counted(table.rows), table.count)
+
+
+def export_tables(exporter, only=None):
+    """The exporter's tables, or those named in ``only`` (ExportError for a name it has not)."""
     tables = exporter.tables()
     if only:
         missing = set(only) - {table.name for table in tables}
@@ -492,17 +506,62 @@ def export(page, fmt, path, *, separator=",", only=None):
                 f"No table {', '.join(sorted(missing))}: choose among {', '.join(t.name for t in tables)}."
             )
         tables = [table for table in tables if table.name in only]
+    return tables
+
+
+def export(page, fmt, path, *, separator=",", only=None, progress=None):
+    """Write ``page``'s results in ``fmt`` (csv, xlsx, json, geojson) to ``path``; ``only``: table names
+    to keep; ``progress``: called with the number of rows written so far, every :data:`PROGRESS_EVERY`
+    rows and once at the end (the file is the same with or without it). Returns the :class:`Export`."""
+    exporter = exporter_for(page)
+    counter = Progress(progress) if progress else None
+    if fmt == "geojson":
+        if not exporter.has_features:
+            raise ExportError(f"{type(exporter.page).__name__} has no map features: choose csv, xlsx or json.")
+        features = exporter.features()
+        write_geojson(counter.counted(features) if counter else features, path)
+        return finished(Export(fmt), counter)
+    tables = export_tables(exporter, only)
+    written = [counter.table(table) for table in tables] if counter else tables
     if fmt == "csv":
         if len(tables) > 1 and not str(path).lower().endswith(".zip"):
             raise ExportError(
                 f"{len(tables)} tables ({', '.join(t.name for t in tables)}) make a ZIP of CSV files: give an "
                 "output ending in .zip, or choose one table with --table."
             )
-        write_csv(tables, path, separator)
+        write_csv(written, path, separator)
     elif fmt == "xlsx":
-        write_xlsx(tables, path)
+        write_xlsx(written, path)
     elif fmt == "json":
-        write_json(tables, path)
+        write_json(written, path)
     else:
         raise ExportError(f"Unknown format {fmt!r}: choose among {', '.join(FORMATS)}.")
-    return Export(fmt, [table.name for table in tables])
+    return finished(Export(fmt, [table.name for table in tables]), counter)
+
+
+def finished(done, counter):
+    """``done`` with its row count, reported one last time (the rows after the last multiple of
+    PROGRESS_EVERY)."""
+    if counter is not None:
+        done.rows = counter.done
+        counter.report(counter.done)
+    return done
+
+
+def extension(page, fmt, only=None):
+    """The file extension of an export: a ZIP for several CSV tables, else the format's."""
+    if fmt != "csv":
+        return fmt
+    return "csv" if len(export_tables(exporter_for(page), only)) == 1 else "zip"
+
+
+def expected_rows(page, fmt, only=None):
+    """How many rows an export will write: each table's ``count()`` (one query each), the few rows of a
+    table without one (a tally, a list of projects) by reading them. None for GeoJSON (features are not
+    counted in advance)."""
+    if fmt == "geojson":
+        return None
+    total = 0
+    for table in export_tables(exporter_for(page), only):
+        total += table.count() if table.count is not None else sum(1 for _row in table.rows)
+    return total

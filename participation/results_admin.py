@@ -6,6 +6,12 @@ no inline styles: the admin's Content-Security-Policy allows neither) with a tab
 each exported table, and the downloads (CSV, a ZIP of CSV files, XLSX, JSON, GeoJSON). Only users holding
 ``participation.view_results`` (the Results group, superusers) see any of it; every download is written to
 Wagtail's audit log, as the ``export_results`` command's exports are.
+
+A page whose tables hold more than RESULTS_BACKGROUND_ROWS rows is exported in the background instead
+(participation/export_tasks.py): its whole-page downloads become "Prepare the file" forms (POST), which record
+a :class:`ResultsExport`, enqueue the task and lead to a status page showing progress, then a download link.
+Any holder of the permission may follow and download any background export (the permission covers every
+page's results, and each one is anonymised); each request and each download is in the audit log.
 """
 
 import datetime
@@ -13,35 +19,44 @@ from decimal import Decimal
 from itertools import islice
 from tempfile import NamedTemporaryFile
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 from wagtail.log_actions import log
 from wagtail.models import Page
 
+from .export_tasks import prune, run_export
 from .exports import (
+    FORMATS,
     LOG_ACTION,
     ExportError,
     daily_activity,
+    expected_rows,
     export,
+    export_tables,
     exporter_class,
     exporter_for,
+    extension,
     local,
     registered_models,
     stream_csv_table,
 )
+from .models import ResultsExport
 
 PERMISSION = "participation.view_results"
 PREVIEW_ROWS = 100
+RECENT_EXPORTS = 10  # the member's background exports of a page listed in its Results view
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "zip": "application/zip",
@@ -174,28 +189,31 @@ def chart(days):
 
 
 def download_links(page, exporter, tables):
-    url = reverse("participation_results_download", args=[page.pk, "csv"])
+    """The whole-page downloads: format, separator, label, and the URL of the direct download and of the form
+    that prepares the file in the background."""
     several = len(tables) > 1
     links = [
-        {
-            "url": url,
-            "label": _("CSV (a ZIP of %(count)s files, one per table)") % {"count": len(tables)} if several else "CSV",
-        },
-        {
-            "url": f"{url}?separator=semicolon",
-            "label": _("CSV separated by semicolons, for Excel in Italian") + (" (ZIP)" if several else ""),
-        },
-        {"url": reverse("participation_results_download", args=[page.pk, "xlsx"]), "label": "XLSX (Excel)"},
-        {"url": reverse("participation_results_download", args=[page.pk, "json"]), "label": "JSON"},
+        (
+            "csv",
+            ",",
+            _("CSV (a ZIP of %(count)s files, one per table)") % {"count": len(tables)} if several else "CSV",
+        ),
+        ("csv", ";", _("CSV separated by semicolons, for Excel in Italian") + (" (ZIP)" if several else "")),
+        ("xlsx", ",", "XLSX (Excel)"),
+        ("json", ",", "JSON"),
     ]
     if exporter.has_features:
-        links.append(
-            {
-                "url": reverse("participation_results_download", args=[page.pk, "geojson"]),
-                "label": _("GeoJSON (the map's points)"),
-            }
-        )
-    return links
+        links.append(("geojson", ",", _("GeoJSON (the map's points)")))
+    return [
+        {
+            "url": reverse("participation_results_download", args=[page.pk, fmt])
+            + ("?separator=semicolon" if separator == ";" else ""),
+            "prepare_url": reverse("participation_results_prepare", args=[page.pk, fmt]),
+            "separator": "semicolon" if separator == ";" else "comma",
+            "label": label,
+        }
+        for fmt, separator, label in links
+    ]
 
 
 def results_view(request, page_id):
@@ -209,6 +227,8 @@ def results_view(request, page_id):
         query = urlencode({"table": table.name})
         shown["csv_url"] = reverse("participation_results_download", args=[page.pk, "csv"]) + f"?{query}"
         previews.append(shown)
+    rows = sum(len(shown["rows"]) + shown["more"] for shown in previews)
+    recent = ResultsExport.objects.filter(page=page, requested_by=request.user)[:RECENT_EXPORTS]
     return TemplateResponse(
         request,
         "participation/admin/results.html",
@@ -228,6 +248,9 @@ def results_view(request, page_id):
             "tables": previews,
             "preview_rows": PREVIEW_ROWS,
             "downloads": download_links(page, exporter, tables),
+            "background": rows > settings.RESULTS_BACKGROUND_ROWS,
+            "rows": display_number(rows),
+            "recent_exports": [describe(record) for record in recent],
             "edit_url": reverse("wagtailadmin_pages:edit", args=[page.pk]),
             "index_url": reverse("participation_results_index"),
         },
@@ -253,12 +276,12 @@ def private(response, name):
     return response
 
 
-def record(request, page, fmt, tables, separator):
+def record(request, page, fmt, tables, separator, via="admin", **more):
     log(
         instance=page,
         action=LOG_ACTION,
         user=request.user,
-        data={"format": fmt, "tables": tables, "page_id": page.pk, "separator": separator, "via": "admin"},
+        data={"format": fmt, "tables": tables, "page_id": page.pk, "separator": separator, "via": via, **more},
     )
 
 
@@ -283,12 +306,11 @@ def download_view(request, page_id, fmt):
         response = StreamingHttpResponse(stream_csv_table(found[0], separator), content_type=CONTENT_TYPES["csv"])
         return private(response, file_name(page, "csv", name))
 
-    if fmt == "csv" and not name:
-        several = len(exporter.tables()) > 1
-        extension = "zip" if several else "csv"
-    else:
-        extension = fmt
-    handle = NamedTemporaryFile(suffix=f".{extension}")  # deleted when the response closes it
+    try:
+        suffix = extension(page, fmt, [name] if name else None)
+    except ExportError:
+        raise Http404("No such table.") from None
+    handle = NamedTemporaryFile(suffix=f".{suffix}")  # deleted when the response closes it
     try:
         done = export(page, fmt, handle.name, separator=separator, only=[name] if name else None)
     except ExportError:
@@ -299,8 +321,142 @@ def download_view(request, page_id, fmt):
         raise
     record(request, page, fmt, done.tables, separator)
     handle.seek(0)
-    response = FileResponse(handle, content_type=CONTENT_TYPES[extension])
-    return private(response, file_name(page, extension, name))
+    response = FileResponse(handle, content_type=CONTENT_TYPES[suffix])
+    return private(response, file_name(page, suffix, name))
+
+
+# --- exports prepared in the background ------------------------------------------------------------------------
+
+
+def progress_text(export):
+    """How far an export has got, in words: "12,000 of 100,000 rows" (or "12,000 rows written" when the total is
+    not known in advance, as for GeoJSON)."""
+    done = display_number(export.rows_done)
+    if export.rows_expected is None:
+        return ngettext("%(done)s row written", "%(done)s rows written", export.rows_done) % {"done": done}
+    return ngettext("%(done)s of %(expected)s row", "%(done)s of %(expected)s rows", export.rows_expected) % {
+        "done": done,
+        "expected": display_number(export.rows_expected),
+    }
+
+
+def export_label(export):
+    """What was asked for: "XLSX", "CSV (;)", "CSV: votes"."""
+    label = export.format.upper()
+    if export.format == "csv" and export.separator == ";":
+        label += " (;)"
+    if export.table:
+        label += f": {export.table}"
+    return label
+
+
+def describe(export):
+    """An export as the templates and the JSON status show it."""
+    ready = export.status == ResultsExport.DONE
+    return {
+        "id": export.pk,
+        "label": export_label(export),
+        "created": formats.date_format(local(export.created_at), "SHORT_DATETIME_FORMAT"),
+        "status": export.status,
+        "state": export.get_status_display(),
+        "progress": progress_text(export),
+        "finished": export.finished,
+        "failed": export.status == ResultsExport.FAILED,
+        "url": reverse("participation_results_export", args=[export.pk]),
+        "download_url": reverse("participation_results_export_download", args=[export.pk]) if ready else None,
+    }
+
+
+def export_of(request, export_id):
+    """The export ``export_id``, for any holder of the permission (403 otherwise, 404 if it is gone)."""
+    if not may_view(request.user):
+        raise PermissionDenied
+    return get_object_or_404(ResultsExport.objects.select_related("page"), pk=export_id)
+
+
+def table_names(exporter, fmt, only):
+    return [] if fmt == "geojson" else [table.name for table in export_tables(exporter, only)]
+
+
+@require_POST
+def prepare_view(request, page_id, fmt):
+    """Record an export of the page, enqueue it, and lead to its status page. POST only (with the CSRF token):
+    it starts work and writes to the audit log. Old exports are deleted on the way."""
+    page, exporter = results_and_exporter(request, page_id)
+    if fmt not in FORMATS or (fmt == "geojson" and not exporter.has_features):
+        raise Http404("No such format.")
+    separator = SEPARATORS.get(request.POST.get("separator", ","))
+    if separator is None:
+        return HttpResponseBadRequest("The separator must be a comma or a semicolon.")
+    name = request.POST.get("table", "")
+    only = [name] if name else None
+    try:
+        expected, tables = expected_rows(page, fmt, only), table_names(exporter, fmt, only)
+    except ExportError:
+        raise Http404("No such table.") from None
+    prune()
+    export = ResultsExport.objects.create(
+        page=page,
+        requested_by=request.user,
+        format=fmt,
+        separator=separator,
+        table=name,
+        language=translation.get_language() or "",
+        rows_expected=expected,
+    )
+    record(request, page, fmt, tables, separator, via="background", step="requested", export_id=export.pk)
+    result = run_export.enqueue(export.pk)  # the immediate backend (development) runs it here and now
+    ResultsExport.objects.filter(pk=export.pk).update(task_id=str(result.id))
+    return redirect("participation_results_export", export.pk)
+
+
+def export_view(request, export_id):
+    """The export's state and progress (updated by static/js/results-export.js, or by the Refresh link without
+    JavaScript), and its download link once ready."""
+    export = export_of(request, export_id)
+    return TemplateResponse(
+        request,
+        "participation/admin/results_export.html",
+        {
+            "page": export.page,
+            "export": describe(export),
+            "status_url": reverse("participation_results_export_status", args=[export.pk]),
+            "results_url": reverse("participation_results", args=[export.page_id]),
+        },
+    )
+
+
+def export_status_view(request, export_id):
+    """The export's state as JSON, for the status page's script."""
+    response = JsonResponse(describe(export_of(request, export_id)))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def export_download_view(request, export_id):
+    """A finished export's file (404 until then, or once pruned), as an attachment; each download is logged."""
+    export = export_of(request, export_id)
+    path = export.path
+    if path is None or not path.is_file():
+        raise Http404("This export has no file.")
+    only = [export.table] if export.table else None
+    suffix = path.suffix.lstrip(".")
+    try:
+        tables = table_names(exporter_for(export.page), export.format, only)
+    except ExportError:
+        tables = [export.table] if export.table else []
+    record(
+        request,
+        export.page,
+        export.format,
+        tables,
+        export.separator,
+        via="background",
+        step="downloaded",
+        export_id=export.pk,
+    )
+    response = FileResponse(path.open("rb"), content_type=CONTENT_TYPES[suffix])
+    return private(response, file_name(export.page, suffix, export.table or None))
 
 
 # --- the Results menu: processes and their pages ---------------------------------------------------------------

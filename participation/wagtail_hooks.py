@@ -196,6 +196,22 @@ def register_budget_urls():
             results_admin.download_view,
             name="participation_results_download",
         ),
+        path(
+            "results/<int:page_id>/prepare/<str:fmt>/",
+            results_admin.prepare_view,
+            name="participation_results_prepare",
+        ),
+        path("results/exports/<int:export_id>/", results_admin.export_view, name="participation_results_export"),
+        path(
+            "results/exports/<int:export_id>/status/",
+            results_admin.export_status_view,
+            name="participation_results_export_status",
+        ),
+        path(
+            "results/exports/<int:export_id>/download/",
+            results_admin.export_download_view,
+            name="participation_results_export_download",
+        ),
     ]
 
 
@@ -402,7 +418,10 @@ def register_export_log_actions(actions):
         label = _("Export results")
 
         def format_message(self, log_entry):
-            return _("Results exported as %(format)s") % {"format": log_entry.data.get("format", "").upper()}
+            data = {"format": log_entry.data.get("format", "").upper()}
+            if log_entry.data.get("step") == "requested":
+                return _("Results export as %(format)s requested, to be prepared in the background") % data
+            return _("Results exported as %(format)s") % data
 
 
 # --- dashboard ------------------------------------------------------------------------------

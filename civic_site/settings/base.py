@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -53,6 +54,10 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "csp",
+    # Background work through Django's tasks interface (django-tasks, which Wagtail uses too); the
+    # database backend's app (its table of queued tasks, the db_worker command) for production.
+    "django_tasks",
+    "django_tasks_db",
     # Citizens' comments (django-comments-xtd on django-contrib-comments)
     "django_comments_xtd",
     "django_comments",
@@ -413,6 +418,32 @@ PARTICIPATION_RATE_LIMITS = {
 # the reporter is asked "is it fixed?" this many weeks after "resolved" (send_report_questionnaires).
 REPORT_DRAFTS_ROOT = Path(os.environ.get("REPORT_DRAFTS_ROOT", BASE_DIR / "var" / "report-drafts"))
 REPORT_QUESTIONNAIRE_WEEKS = int(os.environ.get("REPORT_QUESTIONNAIRE_WEEKS", "4"))
+
+# Background work (big exports; Wagtail's own tasks): "immediate" runs each task inside the request that
+# asks for it (development: `make run` needs no worker), "database" queues it for `manage.py db_worker`
+# (production.py's default; README, "Background tasks"). TASKS_BACKEND switches.
+TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+
+
+def tasks_setting(default):
+    """TASKS for the backend named by TASKS_BACKEND (``default`` when unset)."""
+    name = os.environ.get("TASKS_BACKEND", "").strip().lower() or default
+    if name not in TASK_BACKENDS:
+        raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}, not {name!r}.")
+    return {"default": {"BACKEND": TASK_BACKENDS[name]}}
+
+
+TASKS = tasks_setting("immediate")
+
+# Results exports prepared in the background (participation/export_tasks.py): exports of more rows than
+# RESULTS_BACKGROUND_ROWS are written here, outside MEDIA_ROOT (never public: served only through the
+# permission-checked admin view), and deleted after RESULTS_EXPORTS_DAYS days.
+RESULTS_EXPORTS_ROOT = Path(os.environ.get("RESULTS_EXPORTS_ROOT", BASE_DIR / "var" / "results-exports"))
+RESULTS_EXPORTS_DAYS = int(os.environ.get("RESULTS_EXPORTS_DAYS", "7"))
+RESULTS_BACKGROUND_ROWS = int(os.environ.get("RESULTS_BACKGROUND_ROWS", "20000"))
 
 # Demo content may be created (seed_demo); production.py turns this off.
 ALLOW_DEMO_CONTENT = True

@@ -6,7 +6,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env_list
+from .base import env_list, tasks_setting
 
 
 def required(name):
@@ -34,6 +34,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 
 ALLOW_DEMO_CONTENT = False
+
+# Background tasks wait in the database for `manage.py db_worker` (README, "Background tasks");
+# TASKS_BACKEND=immediate runs them inside the request instead (a small site without a worker).
+TASKS = tasks_setting("database")
 
 # Several app servers or workers need PostgreSQL and Redis (REDIS_URL): the system checks in
 # civic_site/checks.py refuse SQLite and a per-process cache unless SINGLE_SERVER=true.

@@ -2,6 +2,7 @@ from participation.core.models import TranslationGroup
 
 from .budgets import Ballot, BallotProject, BudgetPage, District, ProjectCategory, ProjectMilestone, ProjectPage
 from .comments import CommentReaction, CommentReport, CommentThread, ModerationReason, ParticipationComment
+from .exports import ResultsExport
 from .ideas import Idea, IdeaCategory, IdeaMapPage, IdeaPlace, IdeaStatus, IdeaSupport
 from .polls import PollOption, PollPage, PollVote, PollVoteChoice
 from .reports import (
@@ -43,6 +44,7 @@ __all__ = [
     "ReportPhoto",
     "ReportStatus",
     "ReportUpdate",
+    "ResultsExport",
     "ParticipationComment",
     "PollOption",
     "PollPage",
