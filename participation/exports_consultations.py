@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consultations.models import ConsultationPage
 
-from .exports import Exporter, exporter_class, register
+from .exports import Exporter, Tally, columns, counted_actions, exporter_class, participant_count, register, summed
 
 
 @register(ConsultationPage)
@@ -14,10 +14,15 @@ class ConsultationExporter(Exporter):
         """The exporters of the process's child pages that have one, in the tree's order (read once)."""
         if getattr(self, "_children", None) is not None:
             return self._children
+        from wagtail.models import Locale
+
         found = []
-        for child in self.page.get_children().specific().order_by("path"):
+        pages = list(self.page.get_children().specific().order_by("path"))
+        locales = Locale.objects.in_bulk({page.locale_id for page in pages})  # one query, not one per child
+        for child in pages:
             exporter = exporter_class(type(child))
             if exporter is not None:
+                child.locale = locales[child.locale_id]
                 found.append(exporter(child))
         self._children = found
         return found
@@ -35,6 +40,25 @@ class ConsultationExporter(Exporter):
         ]
         own = [(_("Comments on the process page"), number) for _label, number in super().figures()]
         return [*listed, *own]
+
+    def tallies(self):
+        """Each child page's tallies under its title, then the process's totals."""
+        listed = [tally.under(child.page) for child in self.children() for tally in child.tallies()]
+        return [*listed, self.totals()]
+
+    def totals(self):
+        """What citizens did across the process, by kind (each child's votes, ballots, ideas, supports,
+        reports and comments, as its headline figures count them, the process page's comments too), and how
+        many different citizens did any of it. A query per kind of action, one for the citizens."""
+        own = [(_("Comments"), self.count(self.comment_queryset()))] if self.comments else []
+        rows = summed([*(pair for child in self.children() for pair in counted_actions(child)), *own])
+        return Tally(
+            "totals",
+            _("The whole process"),
+            columns((_("What citizens did"), str), (_("Total"), int)),
+            rows,
+            total=(_("Citizens who took part (each counted once)"), participant_count(self)),
+        )
 
     def actions(self):
         """Every child page's actions, summed by kind (votes, ballots, ideas...), and the comments."""
