@@ -17,7 +17,7 @@ import json
 import pkgutil
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -61,6 +61,29 @@ class Table:
 def columns(*specs):
     """[Column] from ("name", type) pairs."""
     return [Column(name, kind) for name, kind in specs]
+
+
+# --- tallies: what the Results view summarises ------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """A small summary table for the staff's Results view (a poll's votes per option, ideas by status...):
+    a handful of rows counted with a fixed number of aggregate queries, never read row by row from the
+    citizens' data. ``columns`` are :class:`Column` whose names are headers (lazily translated); the column
+    ``header`` names each row; ``total`` is an optional last row (sums, or the figure the rows add up to)."""
+
+    name: str  # an identifier, unique among the page's tallies (an HTML id, a test's handle)
+    caption: str
+    columns: list
+    rows: list
+    total: tuple = None
+    header: int = 0
+    page: str = None  # in a process: the title of the page the tally belongs to
+
+    def under(self, page):
+        """This tally as one of a process's: named after ``page``'s slug, listed under its title."""
+        return replace(self, name=f"{page.slug}_{self.name}", page=page.title)
 
 
 # --- pseudonyms ---------------------------------------------------------------------------------------
@@ -131,8 +154,8 @@ def exporter_for(page, *, public=False):
 
 class Exporter:
     """The exports of one page. Subclasses give :meth:`own_tables` and, if they have a map, :meth:`features`;
-    for the admin's Results view, :meth:`own_figures` (headline figures) and :meth:`own_actions` (what the
-    participation-over-time chart counts)."""
+    for the admin's Results view, :meth:`own_figures` (headline figures), :meth:`own_tallies` (the page
+    type's own summary tables) and :meth:`own_actions` (what the participation-over-time chart counts)."""
 
     has_features = False
     comments = True  # whether the page has a comment thread to export
@@ -171,7 +194,9 @@ class Exporter:
         """[Table]: a short list whose rows are read lazily."""
         tables = list(self.own_tables())
         if self.comments:
-            tables.append(comments_table(self.page.title, self.comment_filter()))
+            tables.append(
+                comments_table(self.page.title, self.comment_filter(), lambda: self.count(self.comment_queryset()))
+            )
         return tables
 
     def comment_filter(self):
@@ -186,6 +211,15 @@ class Exporter:
 
         return ParticipationComment.objects.filter(self.comment_filter())
 
+    def count(self, queryset):
+        """``queryset.count()``, asked once per exporter: the headline figures, the tables' row counts and a
+        process's totals count the same votes, ideas or comments."""
+        counts = self.__dict__.setdefault("_counts", {})
+        key = (queryset.model, str(queryset.order_by().query))
+        if key not in counts:
+            counts[key] = queryset.count()
+        return counts[key]
+
     def own_figures(self):
         return []
 
@@ -194,8 +228,16 @@ class Exporter:
         yet, e.g. a median of nothing). One query or so each: never a query per row."""
         figures = list(self.own_figures())
         if self.comments:
-            figures.append((_("Comments"), self.comment_queryset().count()))
+            figures.append((_("Comments"), self.count(self.comment_queryset())))
         return figures
+
+    def own_tallies(self):
+        return []
+
+    def tallies(self):
+        """[Tally]: the page type's summaries (a poll's options, a budget's ranking...), each from one or two
+        aggregate queries whatever the number of votes, ideas or reports."""
+        return list(self.own_tallies())
 
     def own_actions(self):
         return []
@@ -224,9 +266,10 @@ COMMENT_NOTES = {
 }
 
 
-def comments_table(page_title, where):
+def comments_table(page_title, where, count=None):
     """comments: id, page, idea (for a comment in an idea's thread), thread, parent, date, language,
-    hidden. Never the author, the text, an email or an IP address. ``where``: a Q on the comments."""
+    hidden. Never the author, the text, an email or an IP address. ``where``: a Q on the comments;
+    ``count``: a callable counting them (default: a query)."""
     from django.db.models import OuterRef, Subquery
 
     from participation.models import Idea, ParticipationComment
@@ -265,8 +308,41 @@ def comments_table(page_title, where):
             ("hidden", bool),
         ),
         rows(),
-        ParticipationComment.objects.filter(where).count,
+        count or ParticipationComment.objects.filter(where).count,
     )
+
+
+def summed(pairs):
+    """[(label, number)] with the numbers of the same label (in the active language) added up, in the
+    order each label first appears."""
+    labels, sums = [], {}
+    for label, number in pairs:
+        if str(label) not in sums:
+            labels.append(label)
+            sums[str(label)] = 0
+        sums[str(label)] += number
+    return [(label, sums[str(label)]) for label in labels]
+
+
+def counted_actions(exporter):
+    """[(label, number)]: each kind of action of the page (votes, ballots, ideas, supports, reports,
+    comments) counted, those of the same kind summed. One query per kind, none for a count the exporter
+    already made (:meth:`Exporter.count`)."""
+    return summed((label, exporter.count(queryset)) for label, queryset, _field in exporter.actions())
+
+
+def participant_count(exporter):
+    """How many different citizens did any of the page's actions (a citizen who voted and commented
+    counts once): one query, a UNION of the user ids of every action's rows. Actions whose rows have no
+    ``user`` are left out; so are rows without one (paper ballots, deleted accounts)."""
+    chosen = [
+        queryset.order_by().filter(user__isnull=False).values_list("user_id")
+        for _label, queryset, _field in exporter.actions()
+        if any(field.name == "user" for field in queryset.model._meta.get_fields())
+    ]
+    if not chosen:
+        return 0
+    return chosen[0].union(*chosen[1:]).count()
 
 
 def daily_activity(exporter):

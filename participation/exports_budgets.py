@@ -7,7 +7,7 @@ from itertools import groupby
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from .exports import CHUNK, Exporter, Table, columns, pseudonym, register
+from .exports import CHUNK, Exporter, Table, Tally, columns, pseudonym, register
 from .models import Ballot, BudgetPage
 
 
@@ -56,13 +56,20 @@ class BudgetExporter(Exporter):
     def cast(self):
         return Ballot.objects.filter(group=self.page.group_key, checked_out_at__isnull=False)
 
+    def results(self):
+        """participation.budgets.budget_results in the page's language, counted once for the figures, the
+        tallies and the projects table."""
+        from .budgets import budget_results
+
+        if getattr(self, "_results", None) is None:
+            with translation.override(self.language):
+                self._results = budget_results(self.page)
+        return self._results
+
     def own_figures(self):
         """Ballots (online and paper), and the projects funded and their amount under the budget's method:
         the figures of participation.budgets.budget_results, as the public results show them."""
-        from .budgets import budget_results
-
-        with translation.override(self.language):
-            results = budget_results(self.page)
+        results = self.results()
         funded = [row for row in results["rows"] if row.funded]
         return [
             (_("Ballots"), results["ballots"]),
@@ -75,13 +82,35 @@ class BudgetExporter(Exporter):
     def own_actions(self):
         return [(_("Ballots"), self.cast(), "checked_out_at")]
 
+    def own_tallies(self):
+        """The ranking under the budget's results method and the funded set, as the public results show them
+        (participation.budgets.budget_results): position, project, cost, votes, funded; the last row: the
+        amount funded and how many projects."""
+        rows = self.results()["rows"]
+        funded = [row for row in rows if row.funded]
+        return [
+            Tally(
+                "ranking",
+                _("Projects ranked, and those funded"),
+                columns(
+                    (_("Position"), int),
+                    (_("Code"), str),
+                    (_("Project"), str),
+                    (_("Cost (€)"), Decimal),
+                    (_("Votes"), int),
+                    (_("Funded"), bool),
+                ),
+                [(row.position, row.page.code, row.page.title, row.page.cost, row.votes, row.funded) for row in rows],
+                total=(None, None, _("Funded"), sum((row.page.cost for row in funded), Decimal(0)), None, len(funded)),
+                header=2,
+            )
+        ]
+
     def projects_table(self):
         """projects: position, code, title, cost, category, district (number and name), votes, funded,
         in the order of the budget's results method (participation.budgets.budget_results)."""
-        from .budgets import budget_results
-
         with translation.override(self.language):
-            results = budget_results(self.page)
+            results = self.results()
             data = [
                 (
                     row.position,
@@ -136,5 +165,5 @@ class BudgetExporter(Exporter):
             "ballots",
             columns(("voter", str), ("time", datetime.datetime), ("channel", str), ("projects", str)),
             rows(),
-            self.cast().count,
+            lambda: self.count(self.cast()),
         )

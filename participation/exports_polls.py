@@ -5,7 +5,7 @@ from itertools import groupby
 
 from django.utils.translation import gettext_lazy as _
 
-from .exports import CHUNK, Exporter, Table, columns, pseudonym, register
+from .exports import CHUNK, Exporter, Table, Tally, columns, pseudonym, register
 from .models import PollPage, PollVote
 
 
@@ -50,13 +50,66 @@ class PollExporter(Exporter):
         return PollVote.objects.filter(group=self.page.group_key)
 
     def own_figures(self):
-        return [(_("Voters"), self.votes().count())]
+        return [(_("Voters"), self.count(self.votes()))]
 
     def own_actions(self):
         return [(_("Votes"), self.votes(), "created_at")]
 
     def options(self):
-        return list(self.page.options.all())
+        """The poll's options, read once for the tally, the votes table and the Results view."""
+        if getattr(self, "_options", None) is None:
+            self._options = list(self.page.options.all())
+        return self._options
+
+    def own_tallies(self):
+        """Votes per option as the poll's public results count them (participation.polls.tally, or for a
+        ranked poll ranked_tally: the Schulze ranking the page shows, first preferences beside it), so the
+        admin and the public page give the same numbers; the last row: the voters."""
+        from .polls import _positions, ranked_tally, tally
+
+        options = self.options()
+        if not self.page.rules.is_ranked:
+            rows, voters = tally(self.page, options)
+            return [
+                Tally(
+                    "options",
+                    _("Votes per option"),
+                    columns((_("Option"), str), (_("Votes"), int), (_("% of voters"), float)),
+                    [(row["option"].label, row["count"], float(row["percent"])) for row in rows],
+                    total=(_("Voters"), voters, None),
+                )
+            ]
+        rows, voters, result = ranked_tally(self.page, options)
+        position = {key: place for place, tier in _positions(result.ranking) for key in tier}
+        winners = set(result.winners)
+        ordered = sorted(
+            enumerate(rows), key=lambda pair: (position.get(pair[1]["option"].translation_key, len(rows) + 1), pair[0])
+        )
+        return [
+            Tally(
+                "ranking",
+                _("Ranking (Schulze method), with the first preferences"),
+                columns(
+                    (_("Position"), int),
+                    (_("Option"), str),
+                    (_("First preferences"), int),
+                    (_("% of voters"), float),
+                    (_("Winner"), bool),
+                ),
+                [
+                    (
+                        position.get(row["option"].translation_key),
+                        row["option"].label,
+                        row["count"],
+                        float(row["percent"]),
+                        row["option"].translation_key in winners,
+                    )
+                    for _index, row in ordered
+                ],
+                total=(None, _("Voters"), voters, None, None),
+                header=1,
+            )
+        ]
 
     def tally_table(self):
         """tally: option, votes, percent (of voters); ranked polls: first preferences and the Schulze
@@ -108,5 +161,5 @@ class PollExporter(Exporter):
             "votes",
             columns(("voter", str), ("time", datetime.datetime), ("channel", str), ("choices", str)),
             rows(),
-            self.votes().count,
+            lambda: self.count(self.votes()),
         )

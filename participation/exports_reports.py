@@ -1,12 +1,21 @@
 """A reporting page's exports: its public reports (no subject, text, contact or reporter) and their points."""
 
 import datetime
-from statistics import median
+from statistics import fmean, median
 
+from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .exports import CHUNK, Exporter, Table, columns, point, register
-from .models import Report, ReportingPage
+from .exports import CHUNK, Exporter, Table, Tally, columns, point, register
+from .models import Report, ReportingPage, ReportStatus
+from .models.reports import OPEN_STATUSES
+
+STALE_DAYS = 30  # an open report older than this is counted apart in the Results view
+# The statuses that end a report with the City's work done: resolved, or closed (after a resolution or not).
+# A duplicate is counted with its original, and a report outside the City's remit was never worked on.
+FINISHED = (ReportStatus.RESOLVED, ReportStatus.CLOSED)
 
 FIELDS = (
     "reference",
@@ -71,7 +80,7 @@ class ReportingExporter(Exporter):
             .iterator(chunk_size=CHUNK)
         ]
         return [
-            (_("Reports"), reports.count()),
+            (_("Reports"), self.count(reports)),
             (_("Open reports"), reports.open().count()),
             (_("Resolved reports"), reports.filter(status=ReportStatus.RESOLVED).count()),
             (_("Median days to the first answer"), round(median(waits), 1) if waits else None),
@@ -79,6 +88,77 @@ class ReportingExporter(Exporter):
 
     def own_actions(self):
         return [(_("Reports"), self.reports(), "created_at")]
+
+    def own_tallies(self):
+        """The public reports (those with a reference: the list and the map show every one of them, hidden
+        text or not) by category and status, and per category how long they took to resolve. Two queries
+        whatever the number of reports."""
+        names = self.categories()
+        counted, stale = {}, {}
+        cutoff = timezone.now() - datetime.timedelta(days=STALE_DAYS)
+        rows = (
+            self.reports()
+            .order_by()
+            .values("category_key", "status")
+            .annotate(n=Count("pk"), stale=Count("pk", filter=Q(status__in=OPEN_STATUSES, created_at__lt=cutoff)))
+        )
+        for row in rows:
+            counted[(row["category_key"], row["status"])] = row["n"]
+            stale[row["category_key"]] = stale.get(row["category_key"], 0) + row["stale"]
+        keys = list(names) + sorted({key for key, _status in counted if key not in names}, key=str)
+        return [self.by_category_and_status(names, keys, counted), self.resolution_times(names, keys, stale)]
+
+    def by_category_and_status(self, names, keys, counted):
+        statuses = ReportStatus.choices
+        rows = []
+        for key in keys:
+            numbers = [counted.get((key, value), 0) for value, _label in statuses]
+            rows.append((names.get(key, _("(deleted category)")), *numbers, sum(numbers)))
+        sums = [sum(row[index] for row in rows) for index in range(1, len(statuses) + 2)]
+        return Tally(
+            "by_category_and_status",
+            _("Reports by category and status"),
+            columns((_("Category"), str), *((label, int) for _value, label in statuses), (_("Total"), int)),
+            rows,
+            total=(_("All categories"), *sums),
+        )
+
+    def resolution_times(self, names, keys, stale):
+        """Per category: the reports resolved or closed, the median and mean days from the report to the
+        status change that ended it (``resolved_at``, kept when a resolved report is then closed, else the
+        closing's ``status_changed_at``: both written by participation.reports.change_status as it records
+        the ReportUpdate), and the reports still open after STALE_DAYS days. Durations are read as
+        (category, created, ended) values in one query and summarised here: SQLite has no median."""
+        days = {key: [] for key in keys}
+        found = (
+            self.reports()
+            .filter(status__in=FINISHED)
+            .order_by()
+            .values_list("category_key", "created_at", Coalesce("resolved_at", "status_changed_at"))
+        )
+        for key, created, ended in found.iterator(chunk_size=CHUNK):
+            days.setdefault(key, []).append((ended - created).total_seconds() / 86400)
+
+        def summary(durations):
+            if not durations:
+                return len(durations), None, None
+            return len(durations), round(median(durations), 1), round(fmean(durations), 1)
+
+        rows = [(names.get(key, _("(deleted category)")), *summary(days[key]), stale.get(key, 0)) for key in days]
+        every = [duration for durations in days.values() for duration in durations]
+        return Tally(
+            "resolution_times",
+            _("Time to resolve, by category"),
+            columns(
+                (_("Category"), str),
+                (_("Resolved or closed"), int),
+                (_("Median days"), float),
+                (_("Mean days"), float),
+                (_("Open for more than 30 days"), int),  # STALE_DAYS: change both together
+            ),
+            rows,
+            total=(_("All categories"), *summary(every), sum(stale.values())),
+        )
 
     def found(self):
         return (
@@ -125,7 +205,7 @@ class ReportingExporter(Exporter):
                 ("lon", float),
             ),
             rows_with_points(),
-            self.reports().count,
+            lambda: self.count(self.reports()),
         )
         return [table]
 

@@ -132,6 +132,36 @@ def preview(table):
     return {"name": table.name, "columns": [column.name for column in table.columns], "rows": shown, "more": more}
 
 
+def is_number(value):
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def shown_tallies(exporter):
+    """The page type's tallies as the template shows them: every cell as text in the admin's language,
+    the row's header cell marked, numbers marked to align right (a class: the admin's CSP forbids inline
+    styles)."""
+
+    def cells(tally, row):
+        return [
+            {"text": display_cell(value), "header": index == tally.header, "number": is_number(value)}
+            for index, value in enumerate(row)
+        ]
+
+    return [
+        {
+            "name": tally.name,
+            "caption": tally.caption,
+            "page": tally.page,
+            "columns": [
+                {"label": column.name, "number": column.type in (int, float, Decimal)} for column in tally.columns
+            ],
+            "rows": [cells(tally, row) for row in tally.rows],
+            "total": cells(tally, tally.total) if tally.total is not None else None,
+        }
+        for tally in exporter.tallies()
+    ]
+
+
 CHART_WIDTH, CHART_HEIGHT = 720, 240
 CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 56, 16, 16, 40
 
@@ -235,6 +265,7 @@ def results_view(request, page_id):
         {
             "page": page,
             "figures": figures,
+            "tallies": shown_tallies(exporter),
             "activity_labels": labels,
             "activity": [
                 {
