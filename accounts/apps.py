@@ -10,3 +10,7 @@ class AccountsConfig(AppConfig):
         from . import backends
 
         backends.connect()  # cached permissions are dropped when users, groups or permissions change
+
+        from . import personal_data
+
+        personal_data.register_all()  # what accounts holds about a person (accounts.registry)

@@ -18,3 +18,7 @@ class ParticipationConfig(AppConfig):
         from .core import invalidation
 
         invalidation.connect()
+
+        from . import personal_data
+
+        personal_data.register_all()  # what participation holds about a citizen (accounts.registry)

@@ -188,8 +188,13 @@ class CommentReaction(models.Model):
     comment = models.ForeignKey(
         ParticipationComment, on_delete=models.CASCADE, related_name="reactions", verbose_name=_("comment")
     )
+    # Deleting an account detaches the reaction (user becomes NULL): the comment's counts stay exact.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comment_reactions", verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="comment_reactions",
+        verbose_name=_("user"),
     )
     value = models.CharField(_("reaction"), max_length=8, choices=VALUES)
     created_at = models.DateTimeField(_("date"), auto_now=True)

@@ -401,8 +401,13 @@ class IdeaSupport(models.Model):
     """A citizen supports an idea: at most once, by database constraint."""
 
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="supports", verbose_name=_("idea"))
+    # Deleting an account detaches the support (user becomes NULL): the idea's count stays exact.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idea_supports", verbose_name=_("citizen")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="idea_supports",
+        verbose_name=_("citizen"),
     )
     created_at = models.DateTimeField(_("supported at"), auto_now_add=True)
 
