@@ -64,12 +64,16 @@ class Dataset:
 class Context:
     """What loaders share: the scale, the languages measured, and the bulk-made citizens."""
 
-    def __init__(self, scale=1.0, languages=("it", "en")):
+    def __init__(self, scale=1.0, languages=("it", "en"), sizes=None):
         self.scale = scale
         self.languages = tuple(languages)
+        self.sizes = dict(sizes or {})  # {"<dataset>.<name>": rows}: exact counts, not scaled (--ballots)
         self._citizens = []
 
     def size(self, dataset, name):
+        exact = self.sizes.get(f"{dataset.name}.{name}")
+        if exact is not None:
+            return exact
         return max(1, round(dataset.sizes[name] * self.scale))
 
     def citizens(self, count):
