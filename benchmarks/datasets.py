@@ -120,7 +120,7 @@ def parco_dora(language):
 def demo_poll(language):
     from participation.models import PollPage
 
-    return in_language(PollPage.objects.all(), language)
+    return in_language(PollPage.objects.child_of(parco_dora(language)), language)  # the open one, ranked
 
 
 def insert_own_table(model, objs):

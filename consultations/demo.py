@@ -1,5 +1,6 @@
-"""Demo content of the consultations app for seed_demo: the "Partecipa" index, the three Turin
+"""Demo content of the consultations app for seed_demo: the "Partecipa" index, the four Turin
 processes (text in consultations/demo.json) and their details: phases, organiser, contact, topics, area.
+Three are open; the fourth (naming the Borgo Vittoria garden) is over, with its results published.
 
 Idempotent: each page and detail is created only when missing, phase dates follow the day the command
 runs, and a page gets a new published revision only when something changed, so a second run on the same
@@ -22,10 +23,10 @@ CONTACT_EMAIL = "partecipa@comune.torino.it"
 
 
 def ensure_consultation_pages(tree, homes):
-    """The index under both home pages and the three processes under it, through home's ``DemoTree``.
+    """The index under both home pages and the four processes under it, through home's ``DemoTree``.
 
     Returns (index {"it": …, "en": …}, [process {"it": …, "en": …}, …]) in demo order
-    [Parco Dora, AxTO, reports].
+    [Parco Dora, AxTO, reports, garden name].
     """
     index = tree.ensure_translated_children(homes, ConsultationIndexPage, [CONTENT["consultation_index"]])[0]
     consultations = tree.ensure_translated_children(index, ConsultationPage, CONTENT["consultations"])
@@ -43,10 +44,12 @@ def _phase(it, en, start, end, description_it="", description_en="", is_results=
 
 
 def demo_details(today: date) -> list[dict]:
-    """What each demo process gets, in seed_demo's order [Parco Dora, AxTO, Segnalazioni].
+    """What each demo process gets, in seed_demo's order [Parco Dora, AxTO, Segnalazioni, garden name]
+    (the same order as "consultations" in demo.json: the two are paired by position).
 
     Dates are relative to ``today`` so that the site shows Parco Dora's layout choice (with its poll) and
-    AxTO's vote as open now; seeding again on a later day moves them.
+    AxTO's vote as open now, and the garden's name vote as over, its results published (status "results",
+    so the page has its Open data section); seeding again on a later day moves them.
     """
     day = timedelta(days=1)
     return [
@@ -153,6 +156,44 @@ def demo_details(today: date) -> list[dict]:
                 ),
             ],
         },
+        {
+            "organiser": {
+                "it": "Città di Torino – Circoscrizione 5",
+                "en": "City of Turin – District 5",
+            },
+            "contact_email": CONTACT_EMAIL,
+            "tags": {"it": ["verde", "quartieri"], "en": ["green spaces", "neighbourhoods"]},
+            # Borgo Vittoria, near Piazza Chiesa della Salute.
+            "location": "SRID=4326;POINT(7.6752 45.0967)",
+            "zoom": 16,
+            "phases": [
+                _phase(
+                    "Informazione",
+                    "Information",
+                    today - 90 * day,
+                    today - 61 * day,
+                    "Presentiamo il nuovo giardino e le tre proposte di nome.",
+                    "We present the new garden and the three proposed names.",
+                ),
+                _phase(
+                    "Voto",
+                    "Vote",
+                    today - 60 * day,
+                    today - 31 * day,
+                    "Scegli il nome del giardino tra le tre proposte.",
+                    "Choose the garden's name from the three proposals.",
+                ),
+                _phase(
+                    "Risultati",
+                    "Results",
+                    today - 30 * day,
+                    today + 30 * day,
+                    "Pubblichiamo il nome scelto, che passa alla Commissione di toponomastica.",
+                    "We publish the chosen name, which goes to the street-naming committee.",
+                    is_results=True,
+                ),
+            ],
+        },
     ]
 
 
@@ -209,7 +250,7 @@ def _ensure_page(page: ConsultationPage, code: str, details: dict, source_phases
 
 
 def ensure_consultation_details(consultations: list[dict[str, ConsultationPage]]) -> int:
-    """Give seed_demo's three processes ([Parco Dora, AxTO, Segnalazioni], each {"it": page, "en": page}) their
+    """Give seed_demo's processes ([Parco Dora, AxTO, Segnalazioni, garden name], each {"it": page, "en": page}) their
     phases, organiser, contact, topics and area. Returns the number of objects created or changed (0 when the
     details are already there)."""
     today = timezone.localdate()

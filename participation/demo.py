@@ -1,11 +1,13 @@
-"""Demo participation content for seed_demo: the Parco Dora poll (a ranked vote, with demo ballots), a few
+"""Demo participation content for seed_demo: the Parco Dora poll (a ranked vote, with demo ballots), the
+garden-name poll of the process that is over (a single choice, closed, with its votes and discussion), a few
 comment threads and the django.contrib.sites record comments point at.
 
 Idempotent: looked up first, created only when missing.
 """
 
 import json
-from datetime import datetime, time, timedelta
+import random
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -17,7 +19,7 @@ from consultations.models import ConsultationPage
 
 from .comments import post_comment
 from .core import ratelimit
-from .core.invalidation import group_changed
+from .core.invalidation import comments_changed, group_changed
 from .models import ParticipationComment, PollOption, PollPage, PollVote, PollVoteChoice
 
 CONTENT = json.loads((Path(__file__).resolve().parent / "demo.json").read_text(encoding="utf-8"))
@@ -32,13 +34,14 @@ def poll_window(phase):
     )
 
 
-def ensure_poll(consultation, images):
-    """The layout poll under the Parco Dora consultation, in both languages; returns (pages, created).
+def ensure_poll(consultation, images, data=None):
+    """A poll under ``consultation``, in both languages; returns (pages, created). ``data``: its demo.json
+    entry, by default "poll" (Parco Dora's layout poll); options share translation keys across languages.
 
-    It belongs to the process's layout phase and is open for the whole phase; when seed_demo runs on a
-    later day and the phases move, the poll moves with them (on the same day nothing changes).
+    It belongs to the process's phase number ``data["phase"]`` and is open for the whole phase; when seed_demo
+    runs on a later day and the phases move, the poll moves with them (on the same day nothing changes).
     """
-    data = CONTENT["poll"]
+    data = CONTENT["poll"] if data is None else data
     pages, created, translation_key = {}, 0, None
     option_keys = []
     for code in ("it", "en"):
@@ -58,7 +61,7 @@ def ensure_poll(consultation, images):
                 phase_key=phase.translation_key,
                 opens_at=opens_at,
                 closes_at=closes_at,
-                results_visibility=PollPage.RESULTS_AFTER_VOTE,
+                results_visibility=data.get("results_visibility", PollPage.RESULTS_AFTER_VOTE),
             )
             if translation_key:
                 page.translation_key = translation_key
@@ -68,7 +71,7 @@ def ensure_poll(consultation, images):
                     sort_order=order,
                     label=option[code]["label"],
                     description=option[code]["description"],
-                    image=images.get(option["image"]),
+                    image=images.get(option.get("image")),
                 )
                 if option_keys:
                     poll_option.translation_key = option_keys[order]
@@ -92,43 +95,105 @@ def ensure_poll(consultation, images):
     return pages, created
 
 
-def ensure_ballots(poll):
-    """The demo voters' ranked ballots on the poll (demo.json "ballots"), each voter's once; returns how many made.
+def ensure_ballots(poll, data=None):
+    """The demo voters' votes on a poll, each voter's once; returns how many were made or moved.
 
-    Demo voters are accounts of their own (verified, no usable password: nobody logs in as them), so
+    ``data``: the poll's demo.json entry (by default "poll"), whose "ballots" are each a ``ranking`` (option
+    indexes, favourite first) for a ranked poll or ``choices`` otherwise, and how many ``voters`` cast it.
+    Demo voters are ``demo_voters``' accounts (verified, no usable password: nobody logs in as them), so
     Giulia and Marco, the demo citizens, still find the poll without a vote of theirs. Written directly,
-    as cast_vote would store them (ranks 1..k), without its rate limit and voting window.
+    as cast_vote would store them (ranks 1..k, or none), without its rate limit and voting window, and dated
+    inside the window (``vote_times``): when seed_demo runs on a later day, the dates move with the poll.
     """
-    from allauth.account.models import EmailAddress
-
+    data = CONTENT["poll"] if data is None else data
     page = poll["it"]
-    if not page.ranked:
+    ranked = data.get("ranked", False)
+    if page.ranked != ranked:
         return 0
-    User = get_user_model()
+    chosen = [
+        entry.get("ranking") or entry["choices"] for entry in data.get("ballots", []) for _ in range(entry["voters"])
+    ]
+    voters = demo_voters(len(chosen))
     options = [option.translation_key for option in page.options.order_by("sort_order")]
     group = page.ensure_group()
-    created, number = 0, 0
-    for entry in CONTENT["poll"].get("ballots", []):
-        for _ in range(entry["voters"]):
-            number += 1
-            email = f"votante.demo{number}@example.org"
-            voter = User.objects.filter(email__iexact=email).first()
-            if voter is None:
-                voter = User(username=f"votante.demo{number}", email=email, display_name=f"Votante demo {number}")
-                voter.set_unusable_password()
-                voter.save()
-                EmailAddress.objects.create(user=voter, email=email, verified=True, primary=True)
-                created += 1
-            vote, made = PollVote.objects.get_or_create(group=group, user=voter, defaults={"language": "it"})
-            if made:
-                PollVoteChoice.objects.bulk_create(
-                    PollVoteChoice(vote=vote, option_key=options[index], rank=rank)
-                    for rank, index in enumerate(entry["ranking"], start=1)
-                )
-                created += 1
+    have = {vote.user_id: vote for vote in PollVote.objects.filter(group=group, user__in=voters)}
+    created = 0
+    for voter, indexes, cast_at in zip(voters, chosen, vote_times(page, len(chosen)), strict=True):
+        vote = have.get(voter.pk)
+        changed = vote is None
+        if vote is None:
+            vote = PollVote.objects.create(group=group, user=voter, language="it")
+            PollVoteChoice.objects.bulk_create(
+                PollVoteChoice(vote=vote, option_key=options[index], rank=rank if ranked else None)
+                for rank, index in enumerate(indexes, start=1)
+            )
+        if cast_at is not None and (vote.created_at, vote.updated_at) != (cast_at, cast_at):
+            PollVote.objects.filter(pk=vote.pk).update(created_at=cast_at, updated_at=cast_at)
+            changed = True
+        created += changed
     if created:
+        from civic_site import pagecache
+
+        from .polls import votes_tag
+
+        pagecache.changed(votes_tag(group.pk))
         group_changed(group.pk)
     return created
+
+
+def vote_times(page, count):
+    """When the ``count`` demo votes on ``page`` were cast: whole minutes spread over the part of its voting
+    window before today, in an order drawn with a fixed seed (so the choices interleave). The same all day;
+    all None when the poll opened today (the votes keep the time they were stored at)."""
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(), time(0)), timezone.get_current_timezone())
+    opens_at = page.opens_at.astimezone(UTC)  # in UTC: adding to Rome's wall clock would skip DST changes
+    minutes = int((min(page.closes_at, midnight) - opens_at).total_seconds() // 60)
+    if minutes <= 0 or not count:
+        return [None] * count
+    times = [opens_at + timedelta(minutes=minutes * (2 * number + 1) // (2 * count)) for number in range(count)]
+    random.Random(f"votes-{page.translation_key}").shuffle(times)
+    return times
+
+
+def ensure_closed_poll(consultation):
+    """The garden-name poll under the process that is over (demo.json "closed_poll"), in both languages: a
+    single choice, closed at the end of the process's vote phase and showing its final results, with the
+    demo voters' votes and a short discussion held while it was open. Returns (pages, created)."""
+    data = CONTENT["closed_poll"]
+    pages, created = ensure_poll(consultation, {}, data)
+    created += ensure_ballots(pages, data)
+    created += ensure_past_comments(pages, data.get("comments", []))
+    return pages, created
+
+
+def ensure_past_comments(page_group, threads):
+    """A discussion held on a page while its process was open, now that it is over: posted once through a
+    thread opened for the purpose (comments on a process that is over are refused), then dated in the
+    page's voting window, a few days apart (moved with the window on a later day). Returns how many made or
+    moved."""
+    from .models import CommentThread
+
+    page = page_group["it"]
+    group = page.ensure_group()
+    posted = 0
+    if (
+        not ParticipationComment.objects.filter(group=group).exists()
+        and not CommentThread.objects.filter(group=group).exists()
+    ):  # an editor's setting for the thread is left alone
+        thread = CommentThread.objects.create(page=page, group=group, state=CommentThread.OPEN)
+        try:
+            posted = post_discussion(threads, page_group)
+        finally:
+            thread.delete()
+    moved = 0
+    for number, comment in enumerate(ParticipationComment.objects.filter(group=group).order_by("pk")):
+        posted_at = page.opens_at.astimezone(UTC) + timedelta(days=2 + 3 * number, hours=1 + 2 * number)
+        if posted_at < page.closes_at and comment.submit_date != posted_at:
+            ParticipationComment.objects.filter(pk=comment.pk).update(submit_date=posted_at)
+            moved += 1
+    if moved:
+        comments_changed(group.pk)
+    return posted or moved
 
 
 def ensure_comment_site():

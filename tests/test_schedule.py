@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consultations.models import STATUS_RULES, ConsultationPage, status_for
-from participation.models import PollPage
+from participation.models import ParticipationComment, PollPage, PollVote
 from tests.factories import AdminFactory, ConsultationPageFactory, PollPageFactory, build_tree, new_poll_form, phase
 
 pytestmark = pytest.mark.django_db
@@ -197,6 +197,16 @@ def test_seed_demo_moves_the_demo_with_the_calendar_and_keeps_it_consistent(monk
     parco = ConsultationPage.objects.filter(locale__language_code="it").order_by("path").first()
     assert parco.get_status(today) == "open"
     assert parco.get_current_phase(today).translation_key == PollPage.objects.first().phase_key
+    # The process that is over stays over, its poll closed, its votes and comments dated in its new window.
+    garden = ConsultationPage.objects.filter(locale__language_code="it").order_by("path").last()
+    assert garden.get_status(today) == "results"
+    closed = PollPage.objects.child_of(garden).get()
+    assert closed.has_closed
+    votes = PollVote.objects.filter(group=closed.translation_key)
+    assert votes.count() == 44
+    assert all(closed.opens_at <= vote.created_at == vote.updated_at < closed.closes_at for vote in votes)
+    comments = ParticipationComment.objects.filter(group=closed.translation_key)
+    assert comments and all(closed.opens_at <= comment.submit_date < closed.closes_at for comment in comments)
 
 
 def _seed():

@@ -113,7 +113,7 @@ def test_accessibility_statement_has_feedback_address(client, site_tree):
 
 @pytest.fixture
 def consultations(site_tree):
-    """The three demo processes with their details (a no-op once seed_demo applies them itself)."""
+    """The four demo processes with their details (a no-op once seed_demo applies them itself)."""
     pairs = [
         {"it": italian, "en": english}
         for italian, english in zip(site_tree["consultations"]["it"], site_tree["consultations"]["en"], strict=True)
@@ -142,7 +142,6 @@ def test_demo_details(consultations):
                 en_phase.is_results,
             )
         for page in pair.values():
-            assert page.status == "open"
             assert page.organiser and page.contact_email and page.tags.exists()
             assert page.point and page.zoom
             # The live page and its latest revision agree.
@@ -158,10 +157,26 @@ def test_demo_details(consultations):
     assert {tag.name for tag in parco["it"].tags.all()} >= {"verde"}
     assert {tag.name for tag in parco["en"].tags.all()} >= {"green spaces"}
     assert consultations[2]["it"].current_phase.name == "Sempre aperto"
+    # Three processes are open; the fourth, the garden's name, is over and its results are published.
+    assert [pair[code].status for pair in consultations for code in ("it", "en")] == ["open"] * 6 + ["results"] * 2
+    garden = consultations[3]
+    assert (garden["it"].slug, garden["en"].slug) == ("nome-giardino-borgo-vittoria", "name-the-borgo-vittoria-garden")
+    assert garden["it"].current_phase.name == "Risultati" and garden["en"].current_phase.is_results
+    assert garden["it"].point == {"lat": 45.0967, "lng": 7.6752}
+
+
+def demo_poll(process):
+    """{"it": poll, "en": poll} under a demo process (one of site_tree's "consultations" lists' positions)."""
+    return {
+        code: PollPage.objects.child_of(
+            ConsultationPage.objects.filter(locale__language_code=code).order_by("path")[process]
+        ).get()
+        for code in ("it", "en")
+    }
 
 
 def test_demo_poll_translations_share_options(site_tree):
-    poll = {code: PollPage.objects.get(locale__language_code=code) for code in ("it", "en")}
+    poll = demo_poll(0)
     italian, english = (list(poll[code].options.order_by("sort_order")) for code in ("it", "en"))
     assert len(italian) == len(english) == 3
     assert [o.translation_key for o in italian] == [o.translation_key for o in english]
@@ -174,7 +189,7 @@ def test_demo_poll_is_ranked_with_consistent_ballots():
     (the gardens, everyone's second choice) is not the first-preference leader (sports)."""
     from participation.polls import ranked_tally
 
-    poll = {code: PollPage.objects.get(locale__language_code=code) for code in ("it", "en")}
+    poll = demo_poll(0)
     assert poll["it"].ranked and poll["en"].ranked
     votes = PollVote.objects.filter(group=poll["it"].translation_key).prefetch_related("choices")
     assert votes.count() == 10
@@ -193,3 +208,79 @@ def test_demo_poll_is_ranked_with_consistent_ballots():
         ["One large meadow"],
         ["Sports and events"],
     ]
+
+
+# --- the process that is over: the garden's name, its closed poll and its open data ------------------------
+
+
+def test_the_process_that_is_over_has_a_closed_poll_with_its_votes_and_results(client, site_tree):
+    from participation.models import ParticipationComment
+    from participation.polls import tally
+
+    process = {code: site_tree["consultations"][code][3] for code in ("it", "en")}
+    poll = demo_poll(3)
+    assert poll["it"].translation_key == poll["en"].translation_key
+    assert not poll["it"].ranked and poll["it"].max_choices == 1
+    italian, english = (list(poll[code].options.order_by("sort_order")) for code in ("it", "en"))
+    assert len(italian) == len(english) == 3
+    assert [o.translation_key for o in italian] == [o.translation_key for o in english]
+    assert [o.label for o in italian] != [o.label for o in english]
+    vote_phase = process["it"].phases.all()[1]
+    assert poll["it"].phase_key == vote_phase.translation_key
+    assert poll["it"].has_closed and not poll["it"].is_open
+    assert poll["it"].results_visibility == PollPage.RESULTS_AFTER_CLOSE
+
+    votes = PollVote.objects.filter(group=poll["it"].translation_key)
+    assert votes.count() == 44
+    assert all(vote.user.email.startswith("votante.demo") for vote in votes.select_related("user"))
+    for vote in votes:
+        assert poll["it"].opens_at <= vote.created_at == vote.updated_at < poll["it"].closes_at
+    assert not PollVoteChoice.objects.filter(vote__in=votes, rank__isnull=False).exists()
+    rows, voters = tally(poll["en"])
+    assert voters == 44
+    assert {row["option"].label: row["count"] for row in rows} == {
+        "Ada Gobetti Garden": 10,
+        "Rita Levi-Montalcini Garden": 15,
+        "Lidia Poët Garden": 19,
+    }
+    comments = ParticipationComment.objects.filter(group=poll["it"].translation_key)
+    assert comments.count() == 3
+    assert all(poll["it"].opens_at <= comment.submit_date < poll["it"].closes_at for comment in comments)
+
+    # Anyone sees the final results; nobody can vote or comment any more.
+    for code in ("it", "en"):
+        body = client.get(poll[code].url).content.decode()
+        assert "Lidia Po" in body and "19" in body
+        soup = BeautifulSoup(body, "html.parser")
+        assert [cell.get_text() for cell in soup.select("#results tbody td:first-of-type")] == ["10", "15", "19"]
+        assert not soup.select("#vote button[type=submit]") and not soup.select("form.comment-form")
+        assert "Ottima idea il cartello" in body  # the discussion held while the vote was open
+
+
+def test_the_process_that_is_over_offers_its_open_data(client, site_tree):
+    import io
+    import zipfile
+
+    for code, listing_url in (("it", "/it/dati/"), ("en", "/en/data/")):
+        process = site_tree["consultations"][code][3]
+        page = BeautifulSoup(client.get(process.url).content, "html.parser")
+        section = page.find("section", attrs={"aria-labelledby": "open-data-heading"})
+        zip_url = f"{listing_url}{process.slug}.zip"
+        assert section is not None and section.find("a", href=zip_url)
+        listing = client.get(listing_url).content.decode()
+        assert process.title in listing and zip_url in listing
+        for open_process in site_tree["consultations"][code][:3]:
+            assert f"{open_process.slug}.zip" not in listing
+        response = client.get(zip_url)
+        assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+        archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+        poll_slug = demo_poll(3)[code].slug
+        assert {f"{poll_slug}_tally.csv", f"{poll_slug}_votes.csv", "README.txt"} <= set(archive.namelist())
+        votes = archive.read(f"{poll_slug}_votes.csv").decode("utf-8-sig").strip().splitlines()
+        assert len(votes) == 1 + 44
+
+
+def test_the_open_processes_stay_featured_on_the_home_pages(site_tree):
+    for code in ("it", "en"):
+        featured = [item.page_id for item in HomePageFeaturedPage.objects.filter(home_page=site_tree["home"][code])]
+        assert featured == [page.pk for page in site_tree["consultations"][code][:3]]

@@ -31,6 +31,13 @@ def pages_to_scan():
     urls += ["/it/partecipa/?status=open", "/it/partecipa/?topic=verde", "/it/partecipa/?status=closed"]
     urls += ["/en/take-part/?status=open&topic=culture", "/en/take-part/axto-cultural-projects/"]
     urls += ["/it/dati/", "/en/data/"]  # the open-data pages (participation/open_data.py)
+    # The demo process that is over (the garden's name), in both languages: its page with the Open data
+    # section, and its closed poll with the final results and the discussion, read-only.
+    over = list(ConsultationPage.objects.live().with_status().filter(computed_status="results").order_by("path"))
+    assert len(over) == 2, over
+    for process in over:
+        urls.append(process.url)
+        urls += [poll.url for poll in PollPage.objects.live().child_of(process)]
     return urls
 
 
@@ -41,8 +48,8 @@ def signed_in_pages_to_scan():
 
     urls = []
     for code in ("it", "en"):
-        urls.append(ConsultationPage.objects.live().filter(locale__language_code=code).first().url)
-        urls.append(PollPage.objects.live().filter(locale__language_code=code).first().url)
+        urls.append(ConsultationPage.objects.live().filter(locale__language_code=code).order_by("path").first().url)
+        urls.append(PollPage.objects.live().filter(locale__language_code=code).order_by("path").first().url)
         urls.append(f"/{code}/accounts/profile/")
     return urls
 
@@ -96,8 +103,8 @@ def test_citizen_votes_and_comments_with_the_keyboard(demo_site, page):
     from participation.models import ParticipationComment, PollPage, PollVote
 
     log_in(page, demo_site.url)
-    poll = PollPage.objects.live().get(locale__language_code="en")
-    assert poll.ranked  # the demo poll is a ranked vote: ranked with the "Move" buttons and Enter
+    poll = PollPage.objects.live().get(locale__language_code="en", ranked=True)
+    assert poll.is_open  # the demo's open poll is a ranked vote: ranked with the "Move" buttons and Enter
     page.goto(demo_site.url + poll.url)
     last = page.locator(".ranking-item").last
     last.locator("[data-move=up]").focus()
@@ -136,8 +143,7 @@ def test_ranked_poll_form_and_results_are_accessible_in_both_languages(demo_site
 
     log_in(page, demo_site.url)
     for code in ("it", "en"):
-        poll = PollPage.objects.live().get(locale__language_code=code)
-        assert poll.ranked
+        poll = PollPage.objects.live().get(locale__language_code=code, ranked=True)
         page.goto(demo_site.url + poll.url)
         page.locator(".ranking-item [data-move=up]").first.wait_for()
         assert page.locator("#vote select").count() == 3
@@ -203,7 +209,7 @@ def test_error_states_are_accessible_and_keep_the_text(demo_site, page):
     blocking = [v for v in axe.run(page).response["violations"] if v["impact"] in BLOCKING_IMPACTS]
     assert not blocking, format_violations(blocking)
 
-    poll = PollPage.objects.live().get(locale__language_code="en")
+    poll = PollPage.objects.live().get(locale__language_code="en", ranked=True)  # Parco Dora's, open
     page.goto(demo_site.url + poll.url)
     with page.expect_navigation():
         page.locator("#vote button[type=submit]").click()

@@ -1,9 +1,12 @@
 """Build the Turin demo site, in Italian and English, from each app's demo module.
 
 Lives in civic_site, the one package that may know every app (DESIGN.md): it calls home, consultations,
-accounts and participation's ``demo.py`` in order. Idempotent: every object is looked up first and only
-created when missing, so a second run changes nothing (no new pages, revisions, images or users). The staff
-groups are not made here: a data migration (accounts/migrations/0003_roles.py) defines them on every database.
+accounts and participation's ``demo.py`` in order. Four processes: three open (Parco Dora, AxTO, reports) and
+one over with its results published (the Borgo Vittoria garden's name), whose page shows its open data.
+
+Idempotent: every object is looked up first and only created when missing, so a second run changes nothing
+(no new pages, revisions, images or users). The staff groups are not made here: a data migration
+(accounts/migrations/0003_roles.py) defines them on every database.
 """
 
 from django.conf import settings
@@ -24,6 +27,7 @@ from home.demo import (
 from participation.demo import (
     ensure_ballots,
     ensure_budgets,
+    ensure_closed_poll,
     ensure_comment_site,
     ensure_comments,
     ensure_idea_map,
@@ -45,7 +49,8 @@ class Command(BaseCommand):
             homes = ensure_homes(tree, content)
             _index, consultations = ensure_consultation_pages(tree, homes)
             standard = ensure_standard_pages(tree, homes, content)
-            ensure_featured(tree, homes, consultations)
+            # The open processes; the one that is over (consultations[3]) is listed, not featured.
+            ensure_featured(tree, homes, consultations[:3])
             created = ensure_users()
             created += ensure_consultation_details(consultations)
             poll, made = ensure_poll(consultations[0], {name: entry["image"] for name, entry in images.items()})
@@ -60,6 +65,8 @@ class Command(BaseCommand):
             created += ensure_comment_site()
             for page_group in (consultations[0], poll):
                 created += ensure_comments(page_group)
+            _closed_poll, made = ensure_closed_poll(consultations[3])  # the garden's name: over, results out
+            created += made
             ensure_site_links(tree, homes["it"], standard, content, report_page=reporting["it"])
             created += tree.created  # pages, images, featured pages, site and site links
         if created:
