@@ -109,22 +109,27 @@ class BudgetExporter(Exporter):
     def projects_table(self):
         """projects: position, code, title, cost, category, district (number and name), votes, funded,
         in the order of the budget's results method (participation.budgets.budget_results)."""
-        with translation.override(self.language):
-            results = self.results()
-            data = [
-                (
-                    row.position,
-                    row.page.code,
-                    row.page.title,
-                    row.page.cost,
-                    row.page.category.name,
-                    row.page.district.number,
-                    row.page.district.name,
-                    row.votes,
-                    row.funded,
-                )
-                for row in results["rows"]
-            ]
+
+        def data():
+            # Counted when the table is read, not when it is listed: exporting the ballots alone (the
+            # biggest table, streamed) does not wait for the count.
+            with translation.override(self.language):
+                rows = [
+                    (
+                        row.position,
+                        row.page.code,
+                        row.page.title,
+                        row.page.cost,
+                        row.page.category.name,
+                        row.page.district.number,
+                        row.page.district.name,
+                        row.votes,
+                        row.funded,
+                    )
+                    for row in self.results()["rows"]
+                ]
+            yield from rows
+
         return Table(
             "projects",
             columns(
@@ -138,7 +143,7 @@ class BudgetExporter(Exporter):
                 ("votes", int),
                 ("funded", bool),
             ),
-            iter(data),
+            data(),
         )
 
     def ballots_table(self):
