@@ -9,6 +9,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
+from accounts.my_participation import my_participation
 from participation import open_data
 from search import views as search_views
 
@@ -48,6 +49,7 @@ else:
 urlpatterns += i18n_patterns(
     path("search/", search_views.search, name="search"),
     path("accounts/profile/", account_views.profile, name="accounts_profile"),
+    path("accounts/participation/", my_participation, name="accounts_participation"),
     path("accounts/", include("allauth.urls")),
     path("comments/", include("participation.urls")),
     # Wagtail's front-end login (for private pages) is a plain Django LoginView: send it to allauth's.

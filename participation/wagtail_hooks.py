@@ -80,6 +80,8 @@ class CommentFilterSet(WagtailFilterSet):
 
 class StatusColumn(Column):
     def get_value(self, instance):
+        if instance.is_removed:
+            return _("Deleted by its author")
         if instance.is_hidden:
             return _("Hidden")
         return _("Visible, reviewed") if instance.moderated_at else _("Visible")

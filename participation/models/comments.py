@@ -73,6 +73,8 @@ class ParticipationComment(XtdComment):
         _("reason for hiding"), max_length=16, choices=ModerationReason.choices, blank=True
     )
     hidden_note = models.TextField(_("moderator's note to the author"), max_length=REASON_TEXT_MAX_LENGTH, blank=True)
+    # When its author last changed the text (they may, for a few minutes after posting: participation/comment_edits.py).
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("citizen comment")

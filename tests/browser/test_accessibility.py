@@ -42,7 +42,7 @@ def pages_to_scan():
 
 
 def signed_in_pages_to_scan():
-    """Pages as a verified citizen sees them: comment, reply and vote forms, the profile."""
+    """Pages as a verified citizen sees them: comment, reply and vote forms, the profile, my participation."""
     from consultations.models import ConsultationPage
     from participation.models import PollPage
 
@@ -51,6 +51,7 @@ def signed_in_pages_to_scan():
         urls.append(ConsultationPage.objects.live().filter(locale__language_code=code).order_by("path").first().url)
         urls.append(PollPage.objects.live().filter(locale__language_code=code).order_by("path").first().url)
         urls.append(f"/{code}/accounts/profile/")
+        urls.append(f"/{code}/accounts/participation/")  # my participation (its kind filter is the form)
     return urls
 
 
