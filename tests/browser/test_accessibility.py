@@ -44,6 +44,7 @@ def signed_in_pages_to_scan():
         urls.append(ConsultationPage.objects.live().filter(locale__language_code=code).first().url)
         urls.append(PollPage.objects.live().filter(locale__language_code=code).first().url)
         urls.append(f"/{code}/accounts/profile/")
+        urls.append(f"/{code}/accounts/notifications/")
     return urls
 
 
