@@ -10,7 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
 from accounts.my_participation import my_participation
-from participation import open_data
+from participation import following, open_data
 from search import views as search_views
 
 from .views import healthz, ideas_feed, root_redirect
@@ -50,6 +50,9 @@ urlpatterns += i18n_patterns(
     path("search/", search_views.search, name="search"),
     path("accounts/profile/", account_views.profile, name="accounts_profile"),
     path("accounts/participation/", my_participation, name="accounts_participation"),
+    # Following processes and notifications (participation/following.py): preferences, follow, unsubscribe.
+    path("accounts/notifications/", following.preferences_view, name="notification_preferences"),
+    path("notifications/", include(following)),
     path("accounts/", include("allauth.urls")),
     path("comments/", include("participation.urls")),
     # Wagtail's front-end login (for private pages) is a plain Django LoginView: send it to allauth's.

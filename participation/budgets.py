@@ -47,6 +47,7 @@ from .core.errors import Rejected
 from .core.groups import default_language
 from .core.invalidation import group_changed
 from .models import Ballot, BallotProject, BudgetPage, ProjectMilestone, ProjectPage
+from .notifications import follow_automatically
 from .polls import _counted, votes_tag
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or copied by hand
@@ -324,6 +325,7 @@ def checkout(*, budget, user, ip_address=None):
         ballot.language = translation.get_language() or default_language()
         ballot.save(update_fields=["checked_out_at", "receipt", "language", "updated_at"])
         pagecache.changed(votes_tag(ballot.group_id))
+    follow_automatically(user, budget)
     return ballot
 
 

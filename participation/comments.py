@@ -28,6 +28,7 @@ from .core.errors import Rejected
 from .core.groups import ensure_group, group_key, live_translation
 from .core.invalidation import comments_changed, group_changed
 from .models import CommentReaction, CommentReport, CommentThread, ParticipationComment, TranslationGroup
+from .notifications import follow_automatically
 
 LIKE, DISLIKE = CommentReaction.LIKE, CommentReaction.DISLIKE
 REACTIONS = (LIKE, DISLIKE)
@@ -133,6 +134,7 @@ def post_comment(*, page, user, text, parent_id=None, ip_address=None, notify=Tr
         comments_changed(group.pk)
         if parent is not None and notify:
             transaction.on_commit(lambda: notify_reply(parent, comment))
+    follow_automatically(user, page)
     return comment
 
 

@@ -123,7 +123,8 @@ class IdeaViewSet(SnippetViewSet):
 def answer_changed(idea, before):
     """Called after the admin saved ``idea``; ``before`` is the row as it was. Dates the answer, emails
     the author when the status or the answer changed, and drops the map's cached pages."""
-    from .ideas import email_status, ideas_changed
+    from .ideas import ideas_changed
+    from .notifications import idea_answered
 
     changed = before is not None and (
         before.status != idea.status or before.answer != idea.answer or before.answer_en != idea.answer_en
@@ -131,7 +132,7 @@ def answer_changed(idea, before):
     if changed:
         Idea.objects.filter(pk=idea.pk).update(answered_at=timezone.now())
         idea.answered_at = timezone.now()
-        transaction.on_commit(lambda: email_status(idea))
+        transaction.on_commit(lambda: idea_answered(idea))
     if before is not None and before.merged_into_id != idea.merged_into_id and idea.merged_into_id:
         from .ideas import merge
 

@@ -37,6 +37,7 @@ from .core.errors import Rejected
 from .core.groups import group_for, live_translation
 from .core.invalidation import cached_status_counts, group_changed, page_and_process_changed
 from .models.ideas import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Idea, IdeaStatus, IdeaSupport
+from .notifications import follow_automatically
 
 PER_PAGE = 30
 NEARBY_METRES = 50
@@ -259,6 +260,7 @@ def submit_idea(*, page, user, data, photo=None, ip_address=None):
             is_approved=not page.rules.moderate_first,
         )
         ideas_changed(group.pk)
+    follow_automatically(user, page)
     return idea
 
 
@@ -294,6 +296,7 @@ def set_support(*, idea, user, support, ip_address=None, page=None):
             except IntegrityError:
                 return False  # already supported (perhaps by a double click a moment ago)
             Idea.objects.filter(pk=idea.pk).update(support_count=F("support_count") + 1)
+            follow_automatically(user, page)
         else:
             deleted, _rows = IdeaSupport.objects.filter(idea=idea, user=user).delete()
             if not deleted:
@@ -842,35 +845,6 @@ def public_map_for(idea, language_codes):
     from .models.ideas import IdeaMapPage
 
     return live_translation(IdeaMapPage.objects.all(), idea.group_id, language_codes)
-
-
-def email_status(idea):
-    """Tell the idea's author, in the language they wrote it in, the City's answer."""
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
-
-    author = idea.user
-    if author is None or not author.email:
-        return
-    with translation.override(idea.language):
-        page = public_map_for(idea, [idea.language])
-        url = ""
-        if page is not None:
-            url = page.full_url + page.reverse_subpage("idea", kwargs={"idea_id": idea.pk})
-        answer, _language = idea.answer_in(idea.language)
-        body = render_to_string(
-            "participation/email/idea_status.txt",
-            {
-                "author": author,
-                "idea": idea,
-                "status": idea.get_status_display(),
-                "answer": answer,
-                "url": url,
-                "site_name": settings.SITE_DISPLAY_NAME,
-            },
-        )
-        subject = _("Your idea “%(title)s”: %(status)s") % {"title": idea.title, "status": idea.get_status_display()}
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [author.email])
 
 
 def merge(duplicate, original):

@@ -332,6 +332,40 @@ def follow_export(user):
         yield {"report": reference, "reporter": reporter, "email_updates": notify, "since": moment(created)}
 
 
+# --- following and notifications -----------------------------------------------------------------------
+
+
+def following_export(user):
+    from .models import NotificationSettings, ProcessFollower, SentNotice
+    from .notifications import process_title
+
+    language = translation.get_language()
+    for row in ProcessFollower.objects.filter(user=user).order_by("created_at"):
+        yield {
+            "process": process_title(row.process_key, language) or str(row.process_key),
+            "since": moment(row.created_at),
+            "phases": row.phases,
+            "votes": row.votes,
+            "results": row.results,
+            "language": row.language,
+        }
+    found = NotificationSettings.objects.filter(user=user).first()
+    if found is not None:
+        yield {"weekly_digest": found.digest, "updates_on_my_ideas_and_reports": found.updates}
+    for kind, created, sent in (
+        SentNotice.objects.filter(user=user).order_by("created_at").values_list("kind", "created_at", "sent_at")
+    ):
+        yield {"notice": kind, "recorded": moment(created), "sent": moment(sent)}
+
+
+def following_anonymise(user):
+    from .models import NotificationSettings, ProcessFollower, SentNotice
+
+    ProcessFollower.objects.filter(user=user).delete()
+    NotificationSettings.objects.filter(user=user).delete()
+    SentNotice.objects.filter(user=user).delete()
+
+
 # --- photos --------------------------------------------------------------------------------------------------
 
 
@@ -486,6 +520,24 @@ def register_all():
             export=photo_export,
             anonymise=photo_anonymise,
             order=80,
+        )
+    )
+    register(
+        Holding(
+            "following",
+            _("Processes followed and notifications"),
+            (
+                ("participation.ProcessFollower", "user"),
+                ("participation.NotificationSettings", "user"),
+                ("participation.SentNotice", "user"),
+            ),
+            _(
+                "The processes you follow and what you chose to hear about them, and the notices we emailed you "
+                "(kept 90 days, so that each is sent once)."
+            ),
+            export=following_export,
+            anonymise=following_anonymise,
+            order=75,
         )
     )
     staff = "who did it, among the City's staff: kept in the audit of their work"

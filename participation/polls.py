@@ -20,6 +20,7 @@ from .core import ratelimit
 from .core.errors import Rejected
 from .core.invalidation import group_changed
 from .models import PollPage, PollVote, PollVoteChoice
+from .notifications import follow_automatically
 from .schulze import group_ballots, schulze
 
 # The counts behind a tally are kept in the shared cache under a version every vote bumps (now and
@@ -146,6 +147,7 @@ def cast_vote(*, poll, user, option_ids=(), ranking=None, ip_address=None):
         if rules.results_visibility == PollPage.RESULTS_ALWAYS:
             # Anonymous visitors see the tally only then (votes close when results open to all).
             group_changed(group.pk)
+    follow_automatically(user, poll)
     return vote
 
 

@@ -58,6 +58,7 @@ from .models.reports import (
     ReportStatus,
     ReportUpdate,
 )
+from .notifications import follow_automatically
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PER_PAGE = 20
@@ -403,6 +404,7 @@ def submit_report(
             ReportFollower.objects.create(report=report, user=report.user, is_reporter=True, language=report.language)
         reports_changed(group.pk)
         transaction.on_commit(lambda: email_receipt(report, page))
+    follow_automatically(report.user, page)
     return report
 
 
@@ -614,9 +616,14 @@ def email_receipt(report, page=None):
 
 
 def email_update(report, update, skip_user=None):
-    """Each follower who wants it (the reporter too) gets the public update, in their language."""
+    """Each follower who wants it (the reporter too) gets the public update, in their language: recorded as a
+    notice and sent by the notifications task, alone or in their weekly digest, with a one-click unsubscribe
+    (participation/notifications.py). An Open311 client's reporter, who has no account, gets it directly."""
+    from .notifications import report_updated
+
     followers = ReportFollower.objects.filter(report=report, notify=True).select_related("user")
-    recipients = [(f.user.email, f.language) for f in followers if f.user.email and f.user != skip_user]
+    report_updated(report, update, [f for f in followers if f.user.email and f.user != skip_user])
+    recipients = []
     if report.source == ReportSource.OPEN311 and report.contact_email and not report.user_id:
         recipients.append((report.contact_email, report.language))
     for address, language in recipients:

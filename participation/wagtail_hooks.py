@@ -22,7 +22,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import budget_admin, idea_admin, moderation, open_data, report_admin, results_admin
+from . import budget_admin, following, idea_admin, moderation, open_data, report_admin, results_admin
 from .core.admin import CitizensContentPolicy, group_titles
 from .core.groups import groups_lost_by_deleting, groups_with_participation
 from .exports import LOG_ACTION
@@ -512,5 +512,7 @@ def refuse_bulk_deleting_pages_with_participation(request, action_type, objects,
     return None
 
 
-# The Open data section of a process page once participation is over (participation/open_data.py).
+# The Open data section of a process page once participation is over (participation/open_data.py), and the
+# follow button (participation/following.py).
 hooks.register("consultation_page_sections", open_data.process_section)
+hooks.register("consultation_page_sections", following.process_section)

@@ -4,6 +4,7 @@ from .budgets import Ballot, BallotProject, BudgetPage, District, ProjectCategor
 from .comments import CommentReaction, CommentReport, CommentThread, ModerationReason, ParticipationComment
 from .exports import ResultsExport
 from .ideas import Idea, IdeaCategory, IdeaMapPage, IdeaPlace, IdeaStatus, IdeaSupport
+from .notifications import NotificationSettings, ProcessFollower, SentNotice
 from .polls import PollOption, PollPage, PollVote, PollVoteChoice
 from .reports import (
     Open311Key,
@@ -35,6 +36,7 @@ __all__ = [
     "IdeaStatus",
     "IdeaSupport",
     "ModerationReason",
+    "NotificationSettings",
     "Open311Key",
     "Report",
     "ReportCategory",
@@ -45,10 +47,12 @@ __all__ = [
     "ReportStatus",
     "ReportUpdate",
     "ResultsExport",
+    "SentNotice",
     "ParticipationComment",
     "PollOption",
     "PollPage",
     "PollVote",
     "PollVoteChoice",
+    "ProcessFollower",
     "TranslationGroup",
 ]

@@ -52,6 +52,7 @@ def signed_in_pages_to_scan():
         urls.append(PollPage.objects.live().filter(locale__language_code=code).order_by("path").first().url)
         urls.append(f"/{code}/accounts/profile/")
         urls.append(f"/{code}/accounts/participation/")  # my participation (its kind filter is the form)
+        urls.append(f"/{code}/accounts/notifications/")
     return urls
 
 

@@ -1,0 +1,27 @@
+"""The one scheduled command (cron, hourly): notices of followed processes (a phase opens or closes, a vote
+opens or closes tomorrow, results are published), sent once each; the weekly digest on its weekday; retries
+of notices a failing mail server left unsent; then "is it fixed?" for reports (send_report_questionnaires).
+Emails are sent by the ``send_notification`` task (participation/notifications.py)."""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from participation import notifications
+
+
+class Command(BaseCommand):
+    help = "Send the notices of followed processes, the weekly digest and the reports' questionnaires."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--digest", action="store_true", help="Send the weekly digest now, whatever the day.")
+
+    def handle(self, *args, **options):
+        recorded = notifications.send_due()
+        retried = notifications.retry_unsent()
+        digests = notifications.send_digests(force=options["digest"])
+        pruned = notifications.prune()
+        if options["verbosity"]:
+            self.stdout.write(
+                f"{recorded} notice(s), {digests} digest(s), {retried} retried, {pruned} old notice(s) pruned."
+            )
+        call_command("send_report_questionnaires", verbosity=options["verbosity"], stdout=self.stdout._out)
