@@ -8,6 +8,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from accounts import my_data
 from accounts import views as account_views
 from participation import open_data
 from search import views as search_views
@@ -48,6 +49,11 @@ else:
 urlpatterns += i18n_patterns(
     path("search/", search_views.search, name="search"),
     path("accounts/profile/", account_views.profile, name="accounts_profile"),
+    # Download my data, delete my account (accounts/my_data.py)
+    path("accounts/data/", my_data.data_view, name="accounts_data"),
+    path("accounts/data/<str:token>/", my_data.data_download_view, name="accounts_data_download"),
+    path("accounts/delete/", my_data.delete_view, name="accounts_delete"),
+    path("accounts/delete/done/", my_data.deleted_view, name="accounts_deleted"),
     path("accounts/", include("allauth.urls")),
     path("comments/", include("participation.urls")),
     # Wagtail's front-end login (for private pages) is a plain Django LoginView: send it to allauth's.

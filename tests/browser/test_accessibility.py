@@ -35,7 +35,8 @@ def pages_to_scan():
 
 
 def signed_in_pages_to_scan():
-    """Pages as a verified citizen sees them: comment, reply and vote forms, the profile."""
+    """Pages as a verified citizen sees them: comment, reply and vote forms, the profile, my data (download and
+    delete)."""
     from consultations.models import ConsultationPage
     from participation.models import PollPage
 
@@ -44,6 +45,8 @@ def signed_in_pages_to_scan():
         urls.append(ConsultationPage.objects.live().filter(locale__language_code=code).first().url)
         urls.append(PollPage.objects.live().filter(locale__language_code=code).first().url)
         urls.append(f"/{code}/accounts/profile/")
+        urls.append(f"/{code}/accounts/data/")
+        urls.append(f"/{code}/accounts/delete/")
     return urls
 
 
