@@ -36,3 +36,32 @@ class User(AbstractUser):
 def user_display(user):
     """How allauth names a user in messages: the public name, never the email-derived username."""
     return user.public_name
+
+
+class DataExport(models.Model):
+    """A citizen's "download my data" request (accounts/data_export.py): queued, prepared in the background
+    into a ZIP in settings.PERSONAL_EXPORTS_ROOT (never public), served only to its owner until it expires."""
+
+    QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+    STATUSES = [
+        (QUEUED, _("waiting")),
+        (RUNNING, _("being prepared")),
+        (DONE, _("ready")),
+        (FAILED, _("failed")),
+    ]
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    token = models.CharField(max_length=64, unique=True)  # in the download link
+    status = models.CharField(max_length=10, choices=STATUSES, default=QUEUED)
+    language = models.CharField(max_length=10, blank=True)  # of the request: the email and the summary's
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file_name = models.CharField(max_length=100, blank=True)  # in PERSONAL_EXPORTS_ROOT, once the file is whole
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("data download")
+        verbose_name_plural = _("data downloads")
+
+    def __str__(self):
+        return f"#{self.pk} ({self.status})"

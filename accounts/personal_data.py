@@ -1,5 +1,6 @@
-"""What accounts itself holds about a person (the account, its email addresses and second factors), and the
-user foreign keys of Wagtail and other installed apps that are staff records, not citizens' data."""
+"""What accounts itself holds about a person (the account, its email addresses and second factors, the copies
+of their data they asked for), and the user foreign keys of Wagtail and other installed apps that are staff
+records, not citizens' data."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +25,20 @@ def account_export(user):
         ],
         "two_factor_methods": list(user.authenticator_set.values_list("type", flat=True)),
     }
+
+
+def data_export_export(user):
+    for export in user.data_exports.order_by("created_at", "pk"):
+        yield {"requested": export.created_at.isoformat(), "status": export.status}
+
+
+def data_export_anonymise(user):
+    """The citizen's prepared files go with the account (the rows go by cascade; the files would stay)."""
+    from .data_export import delete_files
+
+    exports = user.data_exports.all()
+    delete_files(exports)
+    exports.delete()
 
 
 # Wagtail's editing history, workflow and admin state, and translators' work: what staff do in the admin.
@@ -62,6 +77,24 @@ def register_all():
             ),
             export=account_export,
             order=0,
+            when_deleted=_(
+                "Your email addresses, public name, password and second factors are deleted: you can no longer log in."
+            ),
+        )
+    )
+    register(
+        Holding(
+            "data_exports",
+            _("Copies of your data"),
+            (("accounts.DataExport", "user"),),
+            _(
+                "When you ask for a copy of your data: when you asked, and the file prepared for you, which only "
+                "you can download and which is deleted after 7 days."
+            ),
+            export=data_export_export,
+            anonymise=data_export_anonymise,
+            order=1000,
+            when_deleted=_("The copies of your data prepared for you are deleted."),
         )
     )
     for label, name in STAFF_RECORDS:

@@ -48,6 +48,8 @@ class Holding:
     export: Callable | None = None  # export(user) -> list of JSON-ready dicts
     anonymise: Callable | None = None  # anonymise(user): before the account goes
     order: int = 100  # where it comes on the privacy page and in the export
+    # for "delete my account": what becomes of it (e.g. "your comments stay, signed 'former participant'")
+    when_deleted: Promise | str = ""
 
 
 _holdings: dict[str, Holding] = {}

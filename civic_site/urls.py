@@ -8,6 +8,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from accounts import my_data
 from accounts import views as account_views
 from accounts.my_participation import my_participation
 from participation import following, open_data
@@ -53,6 +54,11 @@ urlpatterns += i18n_patterns(
     # Following processes and notifications (participation/following.py): preferences, follow, unsubscribe.
     path("accounts/notifications/", following.preferences_view, name="notification_preferences"),
     path("notifications/", include(following)),
+    # Download my data, delete my account (accounts/my_data.py)
+    path("accounts/data/", my_data.data_view, name="accounts_data"),
+    path("accounts/data/<str:token>/", my_data.data_download_view, name="accounts_data_download"),
+    path("accounts/delete/", my_data.delete_view, name="accounts_delete"),
+    path("accounts/delete/done/", my_data.deleted_view, name="accounts_deleted"),
     path("accounts/", include("allauth.urls")),
     path("comments/", include("participation.urls")),
     # Wagtail's front-end login (for private pages) is a plain Django LoginView: send it to allauth's.

@@ -73,3 +73,31 @@ class BaseStreamBlock(blocks.StreamBlock):
     image = CaptionedImageBlock()
     quote = QuoteBlock()
     call_to_action = CallToActionBlock()
+
+
+class PersonalDataListBlock(blocks.StaticBlock):
+    """What the site stores about a person, kind by kind, from accounts.registry (each app registers what it
+    holds): the privacy page lists exactly that, in the visitor's language, and cannot drift from the code."""
+
+    def get_context(self, value, parent_context=None):
+        from accounts import registry
+
+        context = super().get_context(value, parent_context=parent_context)
+        context["holdings"] = registry.holdings()
+        return context
+
+    class Meta:
+        icon = "list-ul"
+        template = "blocks/personal_data_list_block.html"
+        label = _("What we store about you")
+        description = _(
+            "The list of the personal data the site stores and why, written by the site itself from what each "
+            "part of it keeps. For the privacy notice."
+        )
+        admin_text = _("The list of the personal data the site stores, kept up to date by the site.")
+
+
+class StandardStreamBlock(BaseStreamBlock):
+    """A standard page's body: the shared blocks, and the personal data list for the privacy notice."""
+
+    personal_data_list = PersonalDataListBlock()

@@ -11,7 +11,7 @@ from wagtail.search import index
 
 from civic_site.pages import SitePageMixin, public
 
-from .blocks import BaseStreamBlock
+from .blocks import BaseStreamBlock, StandardStreamBlock
 
 IMAGE_HELP = _("At least 1600×900 pixels; it is cropped to 16:9.")
 IMAGE_ALT_HELP = _(
@@ -84,7 +84,7 @@ class StandardPage(SitePageMixin, Page):
     """Plain content pages: privacy notice, legal notes and terms, accessibility statement."""
 
     intro = models.TextField(_("introduction"), max_length=500, blank=True)
-    body = StreamField(BaseStreamBlock(), blank=True, verbose_name=_("body"))
+    body = StreamField(StandardStreamBlock(), blank=True, verbose_name=_("body"))
 
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]

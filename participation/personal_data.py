@@ -18,6 +18,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
+from accounts import ip_addresses
 from accounts.registry import Holding, Item, not_personal, register
 
 EDIT_MINUTES = 15  # a citizen may correct their comment this long after posting it
@@ -439,6 +440,10 @@ def register_all():
             export=comment_export,
             anonymise=comment_anonymise,
             order=10,
+            when_deleted=_(
+                "Your comments stay, signed “Former participant”; the name, email and IP address stored with "
+                "them are cleared."
+            ),
         )
     )
     register(
@@ -449,6 +454,7 @@ def register_all():
             _("Your “I agree” and “I disagree” on comments, and the comments you reported to the moderators."),
             export=lambda user: [*reaction_export(user), *comment_report_export(user)],
             order=20,
+            when_deleted=_("Your reactions stay counted, and your reports to the moderators stay, without your name."),
         )
     )
     register(
@@ -460,6 +466,7 @@ def register_all():
             items=vote_items,
             export=vote_export,
             order=30,
+            when_deleted=_("Your votes stay counted, without your name."),
         )
     )
     register(
@@ -472,6 +479,7 @@ def register_all():
             export=ballot_export,
             anonymise=ballot_anonymise,
             order=40,
+            when_deleted=_("Your cast ballots stay counted, without your name; a basket you never cast is deleted."),
         )
     )
     register(
@@ -483,6 +491,7 @@ def register_all():
             items=idea_items,
             export=idea_export,
             order=50,
+            when_deleted=_("Your ideas stay on the map, without your name."),
         )
     )
     register(
@@ -494,6 +503,7 @@ def register_all():
             items=support_items,
             export=support_export,
             order=60,
+            when_deleted=_("Your supports stay counted, without your name."),
         )
     )
     register(
@@ -509,6 +519,7 @@ def register_all():
             export=lambda user: [*report_export(user), *follow_export(user)],
             anonymise=report_anonymise,
             order=70,
+            when_deleted=_("Your reports stay, without your name or the contact you gave; you stop following reports."),
         )
     )
     register(
@@ -520,6 +531,7 @@ def register_all():
             export=photo_export,
             anonymise=photo_anonymise,
             order=80,
+            when_deleted=_("Your photos stay with their ideas and reports, without your name."),
         )
     )
     register(
@@ -537,9 +549,12 @@ def register_all():
             ),
             export=following_export,
             anonymise=following_anonymise,
+            when_deleted=_("You stop following processes, and we send you no more emails."),
             order=75,
         )
     )
+    # Comments' IP addresses (for abuse handling) are cleared after IP_RETENTION_DAYS (purge_ip_addresses).
+    ip_addresses.register("django_comments.Comment", "ip_address", "submit_date")
     staff = "who did it, among the City's staff: kept in the audit of their work"
     for label, name in (
         ("participation.ParticipationComment", "moderated_by"),

@@ -194,7 +194,7 @@ def test_failures_from_one_address_are_limited_across_accounts(client):
     assert log_in(client, victims[0].email, ip="198.51.100.8").status_code == 302
 
 
-@override_settings(ALLAUTH_TRUSTED_PROXY_COUNT=1)
+@override_settings(TRUSTED_PROXIES=["10.0.0.0/24"])
 def test_behind_the_load_balancer_addresses_come_from_x_forwarded_for(client):
     make_user("giulia@example.org")
     balancer = "10.0.0.2"

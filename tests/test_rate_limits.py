@@ -217,7 +217,7 @@ def test_a_second_account_from_the_same_address_is_limited_too(client, citizen, 
         assert comment(client, parco["it"], "io da un'altra rete", ip=ELSEWHERE).status_code == 302
 
 
-@override_settings(ALLAUTH_TRUSTED_PROXY_COUNT=1)
+@override_settings(TRUSTED_PROXIES=["10.0.0.0/24"])
 def test_behind_the_load_balancer_the_address_is_the_forwarded_one(client, citizen, marco, parco):
     """Every request comes from the balancer; the client is the last X-Forwarded-For entry, as for allauth."""
     balancer = "10.0.0.2"

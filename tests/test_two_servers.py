@@ -3,7 +3,7 @@
 Each test starts two real app servers (``gunicorn civic_site.wsgi``, production settings, two workers
 with threads each) on two loopback ports, both on the suite's PostgreSQL test database and on one
 Redis database of their own, the way a load balancer would put two hosts behind one address
-(``TRUSTED_PROXY_COUNT=1``: each simulated citizen has their own address in ``X-Forwarded-For``).
+(``TRUSTED_PROXIES=127.0.0.1,::1``: each simulated citizen has their own address in ``X-Forwarded-For``).
 Citizens are logged in by sessions written to the database, as ``django.contrib.auth.login`` writes
 them (logging in through allauth's form would meet its 30-a-minute limit per address), and their
 requests alternate between the two servers. Afterwards:
@@ -151,7 +151,7 @@ def production_env(redis):
             "SECURE_SSL_REDIRECT": "false",
             "DATABASE_URL": database_url(),
             "REDIS_URL": redis,
-            "TRUSTED_PROXY_COUNT": "1",
+            "TRUSTED_PROXIES": "127.0.0.1,::1",
             "LOG_LEVEL": "WARNING",
         }
     )

@@ -222,9 +222,28 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "reauthenticate": "10/m/user",
 }
-# Behind a load balancer every request comes from its address: trust this many proxies'
-# X-Forwarded-For entries, or per-IP limits would count the whole city as one client.
-ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Behind a load balancer every request comes from its address: the client's is read from X-Forwarded-For,
+# but only when the request came from one of these proxies (addresses or CIDR networks, comma-separated in
+# TRUSTED_PROXIES; none by default). civic_site/client_ip.py reads it for everything that needs the client's
+# address: allauth's limits too (accounts/adapter.py), or per-IP limits would count the whole city as one client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+
+
+def check_trusted_proxies(entries):
+    import ipaddress
+
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"TRUSTED_PROXIES: {entry!r} is not an IP address or network.") from None
+    if os.environ.get("TRUSTED_PROXY_COUNT", "").strip() not in ("", "0"):
+        raise ImproperlyConfigured(
+            "TRUSTED_PROXY_COUNT is replaced by TRUSTED_PROXIES: list the load balancers' addresses or networks."
+        )
+
+
+check_trusted_proxies(TRUSTED_PROXIES)
 # Two-factor authentication (allauth.mfa): an authenticator app (TOTP) and recovery codes. Required
 # before the admin for the roles in TWO_FACTOR_REQUIRED_GROUPS and superusers, optional
 # for everyone else from their profile. Security keys (WebAuthn) are not offered.
@@ -396,8 +415,8 @@ COMMENTS_THREADS_PER_PAGE = 20
 
 # Rate limits on what citizens write, one entry per action, in allauth's format
 # ("amount/period/per", several separated by commas; period s, m, h or d; per "user" or "ip").
-# Counted per signed-in citizen and per client address (X-Forwarded-For behind TRUSTED_PROXY_COUNT
-# proxies, as for allauth) in the shared cache, in fixed windows aligned on the clock; a refused
+# Counted per signed-in citizen and per client address (civic_site/client_ip.py: X-Forwarded-For from
+# TRUSTED_PROXIES only, as for allauth) in the shared cache, in fixed windows aligned on the clock; a refused
 # request gets a 429 with Retry-After and the message in the citizen's language.
 # participation/core/ratelimit.py reads it; every new kind of participation adds its action here
 # ("" for none). The per-IP limits are looser: a school, an office or a mobile network shares one address.
@@ -444,6 +463,16 @@ TASKS = tasks_setting("immediate")
 RESULTS_EXPORTS_ROOT = Path(os.environ.get("RESULTS_EXPORTS_ROOT", BASE_DIR / "var" / "results-exports"))
 RESULTS_EXPORTS_DAYS = int(os.environ.get("RESULTS_EXPORTS_DAYS", "7"))
 RESULTS_BACKGROUND_ROWS = int(os.environ.get("RESULTS_BACKGROUND_ROWS", "20000"))
+
+# "Download my data" (accounts/data_export.py): each citizen's ZIP is written here, outside MEDIA_ROOT (never
+# public: served only to its owner, signed in), and deleted after PERSONAL_EXPORTS_DAYS days; a citizen may
+# ask for one every PERSONAL_EXPORTS_INTERVAL seconds.
+PERSONAL_EXPORTS_ROOT = Path(os.environ.get("PERSONAL_EXPORTS_ROOT", BASE_DIR / "var" / "personal-exports"))
+PERSONAL_EXPORTS_DAYS = int(os.environ.get("PERSONAL_EXPORTS_DAYS", "7"))
+PERSONAL_EXPORTS_INTERVAL = 3600
+# IP addresses stored for abuse handling (comments...) are cleared this many days after they were stored
+# (`manage.py purge_ip_addresses`, daily; the privacy page says 12 months).
+IP_RETENTION_DAYS = int(os.environ.get("IP_RETENTION_DAYS", "365"))
 
 # Demo content may be created (seed_demo); production.py turns this off.
 ALLOW_DEMO_CONTENT = True

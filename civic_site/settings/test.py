@@ -32,3 +32,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 REPORT_DRAFTS_ROOT = Path(tempfile.gettempdir()) / f"civic-site-report-drafts-{os.getpid()}"
 OPEN_DATA_ROOT = Path(tempfile.gettempdir()) / f"civic-site-open-data-{os.getpid()}"
 RESULTS_EXPORTS_ROOT = Path(tempfile.gettempdir()) / f"civic-site-results-exports-{os.getpid()}"
+PERSONAL_EXPORTS_ROOT = Path(tempfile.gettempdir()) / f"civic-site-personal-exports-{os.getpid()}"

@@ -9,10 +9,10 @@ Every flow asks one question before it writes::
 The limits are one setting, ``PARTICIPATION_RATE_LIMITS``, in allauth's format: ``{"comment":
 "5/10m/user,20/10m/ip", ...}``: ``amount/period/per``, the period in ``s``, ``m``, ``h`` or ``d`` (a
 number before the unit multiplies it), ``per`` either ``user`` (the signed-in citizen) or ``ip`` (the
-client address, read behind the load balancer exactly as allauth's limits read it:
-``ALLAUTH_TRUSTED_PROXY_COUNT``; IPv6 addresses count per /64 like allauth's). An empty string
-means no limit; an action missing from the setting is a configuration error, so a typo never
-switches a limit off unnoticed.
+client address, read behind the load balancer exactly as allauth's limits read it, by
+:func:`civic_site.client_ip.client_ip` with ``TRUSTED_PROXIES``; IPv6 addresses count per /64 like
+allauth's). An empty string means no limit; an action missing from the setting is a configuration
+error, so a typo never switches a limit off unnoticed.
 
 Windows are fixed and aligned on the clock (a 10-minute window ends at :00, :10, :20…), so every
 worker agrees on when one ends and ``Retry-After`` is exact. Each check counts one hit in every
@@ -28,9 +28,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from civic_site.client_ip import client_ip  # the one reading of the client's address (views call ratelimit.client_ip)
 
 # The actions the code counts: each needs an entry in PARTICIPATION_RATE_LIMITS (a system check says so).
 ACTIONS = ("comment", "reaction", "report", "vote", "idea", "support", "basket", "problem")
@@ -98,17 +100,6 @@ def rates_for(action):
         return parse_rates(limits[action])
     except ValueError as error:
         raise ImproperlyConfigured(f'PARTICIPATION_RATE_LIMITS["{action}"]: {error}') from None
-
-
-def client_ip(request):
-    """The client's address as allauth's rate limits see it (X-Forwarded-For behind
-    ``ALLAUTH_TRUSTED_PROXY_COUNT`` proxies, else REMOTE_ADDR); None if there is none."""
-    from allauth.account.adapter import get_adapter
-
-    try:
-        return get_adapter(request).get_client_ip(request)
-    except PermissionDenied:  # no usable address (allauth refuses the request the same way)
-        return None
 
 
 def _bucket_ip(ip):

@@ -42,7 +42,8 @@ def pages_to_scan():
 
 
 def signed_in_pages_to_scan():
-    """Pages as a verified citizen sees them: comment, reply and vote forms, the profile, my participation."""
+    """Pages as a verified citizen sees them: comment, reply and vote forms, the profile, my participation, my
+    data (download and delete), notifications."""
     from consultations.models import ConsultationPage
     from participation.models import PollPage
 
@@ -53,6 +54,8 @@ def signed_in_pages_to_scan():
         urls.append(f"/{code}/accounts/profile/")
         urls.append(f"/{code}/accounts/participation/")  # my participation (its kind filter is the form)
         urls.append(f"/{code}/accounts/notifications/")
+        urls.append(f"/{code}/accounts/data/")
+        urls.append(f"/{code}/accounts/delete/")
     return urls
 
 
