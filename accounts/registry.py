@@ -126,9 +126,15 @@ class Page:
     number: int = 1
     has_next: bool = False
 
+    paginator = None  # no total is counted: the shared pagination include then says "Page N"
+
     @property
     def has_previous(self):
         return self.number > 1
+
+    @property
+    def has_other_pages(self):
+        return self.has_previous or self.has_next
 
     @property
     def next_page_number(self):
