@@ -4,17 +4,16 @@ Posting, reactions and the thread tree live here; views.py turns them into HTTP 
 `comment_thread` template tag renders them. Everything is keyed to the page's translation group.
 """
 
+import logging
+
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.sites.models import Site
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,6 +28,8 @@ from .core.groups import ensure_group, group_key, live_translation
 from .core.invalidation import comments_changed, group_changed
 from .models import CommentReaction, CommentReport, CommentThread, ParticipationComment, TranslationGroup
 from .notifications import follow_automatically
+
+logger = logging.getLogger(__name__)
 
 LIKE, DISLIKE = CommentReaction.LIKE, CommentReaction.DISLIKE
 REACTIONS = (LIKE, DISLIKE)
@@ -139,37 +140,16 @@ def post_comment(*, page, user, text, parent_id=None, ip_address=None, notify=Tr
 
 
 def notify_reply(parent, reply):
-    """Email the author of `parent` about `reply`, in the language they wrote in, unless they opted out."""
-    author = parent.user
-    if author is None or author.pk == reply.user_id or not author.notify_replies:
-        return
-    email_author(
-        parent,
-        gettext_lazy("New reply to your comment on “%(title)s”"),
-        "participation/email/reply_notification.txt",
-        reply=reply,
-        url=lambda: f"{settings.WAGTAILADMIN_BASE_URL}{reply.get_absolute_url()}",
-        profile_url=f"{settings.WAGTAILADMIN_BASE_URL}/{parent.language}/accounts/profile/",
-    )
+    """The author of ``parent`` hears about ``reply`` (unless they opted out): a notice sent by the notifications
+    task in the language they wrote in, or kept for their weekly digest (participation/notifications.py).
+    Called after the reply's transaction commits; never makes posting fail."""
+    from .notifications import comment_replied
 
-
-def email_author(comment, subject, template, **context):
-    """Email the author of ``comment`` in the language they wrote it in, about the page it is on.
-
-    ``subject`` is a lazy string with ``%(title)s`` (the page's title); callables in ``context`` are
-    called in that language.
-    """
-    author = comment.user
-    if author is None or not author.email:
-        return
-    with translation.override(comment.language):
-        page = public_page_for(comment)
-        site = Site.objects.get_current()
-        context = {name: value() if callable(value) else value for name, value in context.items()}
-        context.update(author=author, comment=comment, page=page, site=site)
-        subject = str(subject) % {"title": page.title if page else site.name}
-        body = render_to_string(template, context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [author.email])
+    try:
+        return comment_replied(parent, reply)
+    except Exception:  # telling is a convenience: the reply is what counts (the notice, if recorded, is retried)
+        logger.exception("Could not record the reply notice of comment %s", reply.pk)
+        return None
 
 
 def public_page_for(comment):

@@ -35,7 +35,7 @@ def process_section(page, request, summary, participation_pages):
     user = getattr(request, "user", None)
     context = {"process_key": page.translation_key, "next": page.url}
     if user is not None and user.is_authenticated:
-        context["following"] = ProcessFollower.objects.filter(user=user, process_key=page.translation_key).exists()
+        context["following"] = notifications.is_following(user, page.translation_key)
         context["signed_in"] = True
     return "participation/notifications/follow_section.html", context
 
@@ -69,7 +69,8 @@ def follow_view(request, process_key):
 
 
 def _followed(user):
-    """The citizen's follows, each with its process page in the active language (when still published)."""
+    """The citizen's follows, and the processes they stopped following (``following`` off), each with its
+    process page in the active language (when still published)."""
     rows = list(ProcessFollower.objects.filter(user=user).order_by("-created_at", "pk"))
     if not rows:
         return []
@@ -96,7 +97,9 @@ def preferences_view(request):
     """What the citizen hears about: per followed process (phases, votes, results; unfollow) and for
     everything (the weekly digest, answers on their ideas and reports, replies to their comments)."""
     user = request.user
-    rows = _followed(user)
+    everything = _followed(user)
+    rows = [row for row in everything if row.following]
+    stopped = [row for row in everything if not row.following and row.page is not None]
     current = notifications.settings_for(user)
     if request.method == "POST":
         chosen = request.POST
@@ -118,7 +121,7 @@ def preferences_view(request):
     return TemplateResponse(
         request,
         "participation/notifications/preferences.html",
-        {"rows": rows, "settings": current, "notify_replies": user.notify_replies},
+        {"rows": rows, "stopped": stopped, "settings": current, "notify_replies": user.notify_replies},
     )
 
 

@@ -5,16 +5,17 @@ audit log (ModelLogEntry: "participation.comment.hide", ".restore", ".dismiss_re
 the admin's history and site history reports. The admin's bulk actions (wagtail_hooks.py) call these.
 """
 
+import logging
 import uuid
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log as wagtail_log
 
-from .comments import email_author
 from .core.invalidation import comments_changed
-from .models import CommentReport, ModerationReason, ParticipationComment
+from .models import CommentReport, ParticipationComment
+
+logger = logging.getLogger(__name__)
 
 HIDE, RESTORE, DISMISS = (
     "participation.comment.hide",
@@ -50,6 +51,7 @@ def hide(comments, user, *, reason, note=""):
         for comment in targets:
             reports = _close_reports([comment], user, CommentReport.HIDDEN, now)
             comment.is_public, comment.hidden_reason, comment.hidden_note = False, reason, note
+            comment.moderated_by, comment.moderated_at = user, now
             log(
                 instance=comment,
                 action=HIDE,
@@ -95,11 +97,12 @@ def dismiss_reports(comments, user):
 
 
 def notify_hidden(comment):
-    """Tell the author that a moderator hid their comment, and why, in the language they wrote in."""
-    email_author(
-        comment,
-        gettext_lazy("Your comment on “%(title)s” was hidden by the moderators"),
-        "participation/email/comment_hidden.txt",
-        reason=ModerationReason(comment.hidden_reason).label if comment.hidden_reason else "",
-        note=comment.hidden_note,
-    )
+    """Tell the author that a moderator hid their comment, and why, in the language they wrote in: a notice sent
+    by the notifications task (participation/notifications.py), never in the request. Called after the commit."""
+    from .notifications import comment_hidden
+
+    try:
+        return comment_hidden(comment)
+    except Exception:  # the comment is hidden: that is what counts
+        logger.exception("Could not record the hidden-comment notice of comment %s", comment.pk)
+        return None

@@ -6,7 +6,8 @@ with the button on its page, or automatically when they take part in one of its 
 report or a comment). Per process they choose what they hear: a phase opens or closes, a vote opens or closes
 tomorrow, results are published. Their own ideas and reports (answers, status changes) do not depend on
 following: :class:`NotificationSettings` holds that choice and the weekly digest; replies to their comments
-are ``User.notify_replies``.
+are ``User.notify_replies``. Stopping is a choice that holds: the row stays with ``following`` off, so taking
+part again does not follow the process again; only the follow button does.
 
 **Notices.** Every notice is a :class:`SentNotice` row whose ``key`` names the event, unique per citizen:
 recording it twice does nothing, so the scheduled command (``send_notifications``) can run as often as cron
@@ -17,7 +18,10 @@ stays unsent and the command retries it up to ``MAX_ATTEMPTS`` times), never the
 
 **Unsubscribe.** Each email carries a signed link (:func:`unsubscribe_url`, no login needed) naming the
 citizen and what to stop (one kind for one process, the updates on their reports and ideas, replies, or
-everything), and the ``List-Unsubscribe``/``List-Unsubscribe-Post`` headers of RFC 8058.
+everything), and the ``List-Unsubscribe``/``List-Unsubscribe-Post`` headers of RFC 8058. A service message
+(a moderator hid the citizen's comment: :func:`comment_hidden`) goes through the same task, at once, with no
+unsubscribe. Emails to an address without an account (an Open311 reporter's contact, an office) are written
+in the request's commit and sent by the :func:`send_email` task.
 """
 
 import logging
@@ -42,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 SALT = "participation.notifications.unsubscribe"
 PROCESS_KINDS = ProcessFollower.KINDS  # what a follower chooses per process
+SERVICE = "service"  # the kind of a notice about the citizen's own content (no unsubscribe: they must know)
 MAX_ATTEMPTS = 3  # sending attempts of one notice (the first and the command's retries)
 RETRY_AFTER = timedelta(minutes=10)  # an unsent notice this old is retried by the command
 
@@ -75,24 +80,54 @@ def process_key_of(page):
 
 
 def follow(user, process_key, language=None):
-    """``user`` follows the process (idempotent); returns (row, created)."""
+    """``user`` follows the process (idempotent; again after they stopped, keeping their choice of kinds);
+    returns (row, started): ``started`` is False when they already followed it."""
     language = language or translation.get_language() or settings.LANGUAGE_CODE
     try:
         with transaction.atomic():
-            return ProcessFollower.objects.get_or_create(
+            row, created = ProcessFollower.objects.get_or_create(
                 user=user, process_key=process_key, defaults={"language": language}
             )
     except IntegrityError:  # a concurrent follow by the same citizen won
-        return ProcessFollower.objects.get(user=user, process_key=process_key), False
+        row, created = ProcessFollower.objects.get(user=user, process_key=process_key), False
+    if created or row.following:
+        return row, created
+    ProcessFollower.objects.filter(pk=row.pk).update(following=True, language=language)
+    row.following, row.language = True, language
+    return row, True
 
 
 def unfollow(user, process_key):
-    return ProcessFollower.objects.filter(user=user, process_key=process_key).delete()[0] > 0
+    """``user`` stops following the process. The row stays, ``following`` off, so that taking part again does
+    not follow it again (:func:`follow_automatically`); what waited for their digest about it goes.
+    Returns whether they followed it."""
+    with transaction.atomic():
+        stopped = ProcessFollower.objects.filter(user=user, process_key=process_key, following=True).update(
+            following=False
+        )
+        if not ProcessFollower.objects.filter(user=user, process_key=process_key).exists():
+            try:
+                with transaction.atomic():
+                    ProcessFollower.objects.create(
+                        user=user,
+                        process_key=process_key,
+                        following=False,
+                        language=translation.get_language() or settings.LANGUAGE_CODE,
+                    )
+            except IntegrityError:  # a concurrent row: make it say "not following"
+                ProcessFollower.objects.filter(user=user, process_key=process_key).update(following=False)
+        SentNotice.objects.filter(user=user, process_key=process_key, sent_at__isnull=True).delete()
+    return stopped > 0
+
+
+def is_following(user, process_key):
+    return ProcessFollower.objects.filter(user=user, process_key=process_key, following=True).exists()
 
 
 def follow_automatically(user, page):
     """``user`` took part in ``page`` (a participation page, a process, an idea's thread): they follow its
-    process from now on, in the language they took part in. Idempotent; never makes the caller fail."""
+    process from now on, in the language they took part in, unless they already chose (they follow it, or
+    they stopped following it: their choice holds). Idempotent; never makes the caller fail."""
     if user is None or not user.is_authenticated:
         return None
     try:
@@ -177,22 +212,23 @@ def apply_unsubscribe(user, scope):
         if scope in ("all", "updates"):
             save_settings(user, updates=False)
         if scope == "all":
-            ProcessFollower.objects.filter(user=user).delete()
+            ProcessFollower.objects.filter(user=user).update(following=False)
             ReportFollower.objects.filter(user=user).update(notify=False)
         elif parts[0] == "report":
             ReportFollower.objects.filter(user=user, report_id=int(parts[1])).update(notify=False)
         elif parts[0] == "process":
             rows = ProcessFollower.objects.filter(user=user, process_key=parts[1])
             if parts[2] == "all":
-                rows.delete()
+                rows.update(following=False)
             else:
                 rows.update(**{parts[2]: False})
         # Whatever was waiting for the digest and is now unwanted goes too.
-        pending = SentNotice.objects.filter(user=user, sent_at__isnull=True)
+        # (A service message, about what a moderator did to their comment, is no news: it stays.)
+        pending = SentNotice.objects.filter(user=user, sent_at__isnull=True).exclude(kind=SERVICE)
         if scope == "all":
             pending.delete()
-        elif scope == "updates":
-            pending.filter(kind="updates").delete()
+        elif scope in ("updates", "replies"):
+            pending.filter(kind=scope).delete()
         elif parts[0] == "process":
             pending = pending.filter(process_key=parts[1])
             (pending if parts[2] == "all" else pending.filter(kind=parts[2])).delete()
@@ -260,8 +296,39 @@ def send_notification(notice_ids, digest=False):
     return len(notices) if message is not None else 0
 
 
+@task()
+def send_email(subject, body, recipients):
+    """Send an email already written (to an address with no account: an Open311 reporter's contact, an office).
+    A failing mail server makes the task fail (recorded by the backend), never the page that wrote it."""
+    EmailMessage(
+        subject=" ".join(str(subject).split()), body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=list(recipients)
+    ).send(fail_silently=False)
+    return len(recipients)
+
+
+def mail_later(subject, body, recipients):
+    """Hand a written email to :func:`send_email` once the current transaction commits (at once outside one);
+    a task backend that refuses is logged, never raised."""
+
+    def enqueue_mail():
+        try:
+            send_email.enqueue(str(subject), str(body), [str(address) for address in recipients])
+        except Exception:
+            logger.exception("Could not enqueue an email to %s address(es)", len(recipients))
+
+    transaction.on_commit(enqueue_mail)
+
+
 def email(user, subject, body, scope, language):
-    """An email to ``user`` with the one-click unsubscribe of ``scope`` (RFC 8058 headers)."""
+    """An email to ``user`` with the one-click unsubscribe of ``scope`` (RFC 8058 headers); ``scope`` None: a
+    service message (what a moderator did to their comment), without."""
+    if scope is None:
+        return EmailMessage(
+            subject=" ".join(str(subject).split()),
+            body=body.rstrip() + "\n",
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[user.email],
+        )
     url = unsubscribe_url(user, scope, language)
     body = (
         body.rstrip()
@@ -313,7 +380,7 @@ class Described:
     subject: str
     summary: str  # one line, for the digest
     url: str
-    scope: str  # what its unsubscribe link stops
+    scope: str | None  # what its unsubscribe link stops (None: a service message, no link)
     template: str = "participation/notifications/notice.txt"
     context: dict = field(default_factory=dict)
 
@@ -354,6 +421,10 @@ def describe(notice, language):
         return _describe_idea(notice, language)
     if event == "report":
         return _describe_report(notice, language)
+    if event == "reply":
+        return _describe_reply(notice, language)
+    if event == "hidden":
+        return _describe_hidden(notice, language)
     process = process_page(str(notice.process_key), language)
     if process is None:
         return None
@@ -440,6 +511,112 @@ def _describe_report(notice, language):
     )
 
 
+def _comment_page(comment):
+    """The live, public page showing ``comment``'s thread in the active language (else any translation), and
+    its title (the site's name when none is public)."""
+    from django.contrib.sites.models import Site
+
+    from .comments import public_page_for
+
+    page = public_page_for(comment)
+    return page, page.title if page else Site.objects.get_current().name
+
+
+def _describe_reply(notice, language):
+    from .models import ParticipationComment
+
+    found = {
+        comment.pk: comment
+        for comment in ParticipationComment.objects.filter(
+            pk__in=[notice.data.get("comment"), notice.data.get("reply")]
+        ).select_related("user")
+    }
+    parent, reply = found.get(notice.data.get("comment")), found.get(notice.data.get("reply"))
+    if parent is None or reply is None or not reply.is_public or reply.is_removed or not notice.user.notify_replies:
+        return None  # the reply was hidden or deleted meanwhile, or the citizen no longer wants these
+    page, title = _comment_page(parent)
+    if page is None:
+        return None  # nothing may point at a thread no longer public
+    url = f"{settings.WAGTAILADMIN_BASE_URL}{reply.get_absolute_url()}"
+    subject = _("New reply to your comment on “%(title)s”") % {"title": title}
+    summary = _("%(name)s replied to your comment on “%(title)s”.") % {"name": reply.author_name, "title": title}
+    return Described(
+        subject=subject,
+        summary=summary,
+        url=url,
+        scope="replies",
+        template="participation/email/reply_notification.txt",
+        context={"author": notice.user, "comment": parent, "reply": reply, "page": page, "url": url},
+    )
+
+
+def _describe_hidden(notice, language):
+    from .models import ModerationReason, ParticipationComment
+
+    comment = ParticipationComment.objects.filter(pk=notice.data.get("comment")).first()
+    if comment is None or comment.is_public or comment.is_removed:
+        return None  # restored (or deleted by its author) before the email could go: nothing to tell
+    page, title = _comment_page(comment)
+    reason = notice.data.get("reason") or ""
+    subject = _("Your comment on “%(title)s” was hidden by the moderators") % {"title": title}
+    return Described(
+        subject=subject,
+        summary=subject + ".",
+        url="",  # never in the digest
+        scope=None,
+        template="participation/email/comment_hidden.txt",
+        context={
+            "author": notice.user,
+            "comment": comment,
+            "page": page,
+            "title": title,
+            "reason": ModerationReason(reason).label if reason in ModerationReason.values else "",
+            "note": notice.data.get("note") or "",
+        },
+    )
+
+
+# --- what citizens wrote: replies to their comments, and moderation --------------------------------------
+
+
+def comment_replied(parent, reply):
+    """Someone replied to ``parent``: its author hears it (unless they replied to themselves or turned replies
+    off), in the language they wrote in, alone or in their weekly digest. Called after the reply's commit."""
+    author = parent.user
+    if author is None or author.pk == reply.user_id or not author.is_active or not author.email:
+        return None
+    if not author.notify_replies:
+        return None
+    notice = record(
+        author,
+        f"reply:{reply.pk}",
+        "replies",
+        data={"event": "reply", "comment": parent.pk, "reply": reply.pk},
+        language=parent.language or settings.LANGUAGE_CODE,
+    )
+    deliver([notice])
+    return notice
+
+
+def comment_hidden(comment):
+    """A moderator hid ``comment``: its author is told why, in the language they wrote in, at once (a service
+    message about their own content: never in the digest, no unsubscribe). Called after the hiding commits."""
+    author = comment.user
+    if author is None or not author.is_active or not author.email:
+        return None
+    moment = comment.moderated_at or timezone.now()
+    notice = record(
+        author,
+        f"hidden:{comment.pk}:{moment.timestamp()}",
+        SERVICE,
+        data={"event": "hidden", "comment": comment.pk, "reason": comment.hidden_reason, "note": comment.hidden_note},
+        language=comment.language or settings.LANGUAGE_CODE,
+        digest=False,
+    )
+    deliver([notice])
+    return notice
+
+
 # --- what citizens did: their ideas and reports ----------------------------------------------------------
 
 
@@ -517,7 +694,7 @@ def due_events(now=None):
 
     now = now or timezone.now()
     since = now - lookback()
-    followed = set(ProcessFollower.objects.values_list("process_key", flat=True).distinct())
+    followed = set(ProcessFollower.objects.filter(following=True).values_list("process_key", flat=True).distinct())
     if not followed:
         return []
     events = []
@@ -568,7 +745,7 @@ def send_due(now=None):
     digest_users = set(NotificationSettings.objects.filter(digest=True).values_list("user_id", flat=True))
     for event in due_events(now):
         followers = ProcessFollower.objects.filter(
-            process_key=event.process_key, user__is_active=True, **{event.kind: True}
+            process_key=event.process_key, following=True, user__is_active=True, **{event.kind: True}
         ).select_related("user")
         for follower in followers:
             if not follower.user.email:

@@ -344,6 +344,7 @@ def following_export(user):
     for row in ProcessFollower.objects.filter(user=user).order_by("created_at"):
         yield {
             "process": process_title(row.process_key, language) or str(row.process_key),
+            "following": row.following,
             "since": moment(row.created_at),
             "phases": row.phases,
             "votes": row.votes,

@@ -58,7 +58,7 @@ from .models.reports import (
     ReportStatus,
     ReportUpdate,
 )
-from .notifications import follow_automatically
+from .notifications import follow_automatically, mail_later
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PER_PAGE = 20
@@ -591,7 +591,8 @@ def _full_url(report, language, route="report"):
 
 
 def email_receipt(report, page=None):
-    """The reporter's receipt (in the language they wrote in), and the office's notice."""
+    """The reporter's receipt (in the language they wrote in), and the office's notice: written now, sent by the
+    ``send_email`` task (participation/notifications.py), so a failing mail server never fails the report."""
     address = report.user.email if report.user_id else report.contact_email
     category = category_map(report.language).get(report.category_key)
     with translation.override(report.language):
@@ -601,24 +602,20 @@ def email_receipt(report, page=None):
                 "participation/email/report_receipt.txt",
                 {"report": report, "category": category, "url": url, "site_name": settings.SITE_DISPLAY_NAME},
             )
-            send_mail(
-                _("Report %(reference)s received") % {"reference": report.reference},
-                body,
-                settings.DEFAULT_FROM_EMAIL,
-                [address],
-            )
+            mail_later(_("Report %(reference)s received") % {"reference": report.reference}, body, [address])
     with translation.override("it"):
         body = render_to_string(
             "participation/email/report_office.txt",
             {"report": report, "category": category, "url": _full_url(report, "it")},
         )
-        send_mail(f"[{report.reference}] {report.title}", body, settings.DEFAULT_FROM_EMAIL, [report.office.email])
+        mail_later(f"[{report.reference}] {report.title}", body, [report.office.email])
 
 
 def email_update(report, update, skip_user=None):
     """Each follower who wants it (the reporter too) gets the public update, in their language: recorded as a
     notice and sent by the notifications task, alone or in their weekly digest, with a one-click unsubscribe
-    (participation/notifications.py). An Open311 client's reporter, who has no account, gets it directly."""
+    (participation/notifications.py). An Open311 client's reporter, who has no account, gets it at the contact
+    address they gave, written now and sent by the ``send_email`` task: never in the staff's request."""
     from .notifications import report_updated
 
     followers = ReportFollower.objects.filter(report=report, notify=True).select_related("user")
@@ -642,7 +639,7 @@ def email_update(report, update, skip_user=None):
                 },
             )
             subject = _("Report %(reference)s: %(status)s") % {"reference": report.reference, "status": status}
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+        mail_later(subject, body, [address])
 
 
 def email_questionnaire(report):

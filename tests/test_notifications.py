@@ -89,7 +89,7 @@ def test_following_needs_a_login_a_post_and_the_csrf_token(client, tree, citizen
     client.post(follow_url(process), {"follow": "1"})  # twice: still one row
     assert ProcessFollower.objects.count() == 1
     client.post(follow_url(process), {"follow": "0"})
-    assert not ProcessFollower.objects.exists()
+    assert not ProcessFollower.objects.filter(following=True).exists()
     assert (
         client.post("/it/notifications/follow/00000000-0000-0000-0000-000000000000/", {"follow": "1"}).status_code
         == 404
@@ -283,7 +283,7 @@ def test_unsubscribing_from_everything(tree, citizen):
     token = notifications.unsubscribe_token(citizen, "all")
     assert Client().post(f"/it/notifications/unsubscribe/{token}/").status_code == 200
     citizen.refresh_from_db()
-    assert not ProcessFollower.objects.exists() and not citizen.notify_replies
+    assert not ProcessFollower.objects.filter(following=True).exists() and not citizen.notify_replies
     assert not NotificationSettings.objects.get(user=citizen).updates
 
 

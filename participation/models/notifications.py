@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 class ProcessFollower(models.Model):
     """A citizen follows a process (a ConsultationPage's translation group: the same in every language) and
-    chooses what they hear about it. One row per citizen and process."""
+    chooses what they hear about it. One row per citizen and process, kept when they stop following
+    (``following`` off): their choice holds, and taking part again does not follow the process again (only the
+    follow button does)."""
 
     KINDS = ("phases", "votes", "results")
 
@@ -17,6 +19,7 @@ class ProcessFollower(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_processes", verbose_name=_("user")
     )
     process_key = models.UUIDField(_("process"), db_index=True)
+    following = models.BooleanField(_("following"), default=True)
     phases = models.BooleanField(_("a phase opens or closes"), default=True)
     votes = models.BooleanField(_("a vote opens, or closes tomorrow"), default=True)
     results = models.BooleanField(_("results are published"), default=True)
@@ -54,7 +57,7 @@ class SentNotice(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=200)
-    kind = models.CharField(max_length=20)  # phases, votes, results, updates
+    kind = models.CharField(max_length=20)  # phases, votes, results, updates, replies, service
     process_key = models.UUIDField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)  # what describes the event (see notifications.describe)
     language = models.CharField(max_length=10, default="it")
