@@ -346,6 +346,16 @@ def test_the_purge_clears_only_old_addresses(tree, settings):
     assert ip_addresses.purge(days=0)["django_comments.Comment.ip_address"] == 1
 
 
+def test_the_hourly_command_also_purges_old_addresses(tree):
+    """send_notifications is the one scheduled command: it runs the purge the privacy page promises."""
+    old = CommentFactory(page=tree["poll"]["it"], text="Vecchio")
+    Comment.objects.filter(pk=old.pk).update(
+        ip_address="198.51.100.1", submit_date=timezone.now() - timedelta(days=400)
+    )
+    call_command("send_notifications", verbosity=0)
+    assert Comment.objects.get(pk=old.pk).ip_address is None
+
+
 # --- the privacy page ------------------------------------------------------------------------------------
 
 

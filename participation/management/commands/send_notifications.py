@@ -1,12 +1,17 @@
 """The one scheduled command (cron, hourly): notices of followed processes (a phase opens or closes, a vote
 opens or closes tomorrow, results are published), sent once each; the weekly digest on its weekday; retries
-of notices a failing mail server left unsent; then "is it fixed?" for reports (send_report_questionnaires).
+of notices a failing mail server left unsent; then "is it fixed?" for reports (send_report_questionnaires) and
+the site's housekeeping: IP addresses older than their retention cleared (purge_ip_addresses, as the privacy
+page promises), expired "download my data" files and staff exports deleted (prune_data_exports,
+prune_results_exports). Each of those is idempotent and cheap, and still works on its own.
 Emails are sent by the ``send_notification`` task (participation/notifications.py)."""
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from participation import notifications
+
+HOUSEKEEPING = ("send_report_questionnaires", "purge_ip_addresses", "prune_data_exports", "prune_results_exports")
 
 
 class Command(BaseCommand):
@@ -24,4 +29,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{recorded} notice(s), {digests} digest(s), {retried} retried, {pruned} old notice(s) pruned."
             )
-        call_command("send_report_questionnaires", verbosity=options["verbosity"], stdout=self.stdout._out)
+        for name in HOUSEKEEPING:
+            call_command(name, verbosity=options["verbosity"], stdout=self.stdout._out)
