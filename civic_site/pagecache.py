@@ -120,14 +120,15 @@ def _on_saved_or_deleted(sender, instance, **kwargs):
 
 @functools.cache
 def _content_models():
-    """What every page may show: pages, sites, locales, view restrictions, images and documents, site links."""
+    """What every page may show: pages, sites, locales, view restrictions, images and documents, site links and
+    the main menu."""
     from wagtail.documents import get_document_model
     from wagtail.images import get_image_model
     from wagtail.models import Locale, Page, PageViewRestriction, Site
 
-    from home.models import SiteLinks
+    from home.models import MenuItem, SiteLinks
 
-    return (Page, Site, Locale, PageViewRestriction, SiteLinks, get_image_model(), get_document_model())
+    return (Page, Site, Locale, PageViewRestriction, SiteLinks, MenuItem, get_image_model(), get_document_model())
 
 
 def connect():

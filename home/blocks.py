@@ -97,7 +97,94 @@ class PersonalDataListBlock(blocks.StaticBlock):
         admin_text = _("The list of the personal data the site stores, kept up to date by the site.")
 
 
+# The Modello Comuni's prescribed wording (C.SI.3.4), which the national validator compares word for word in
+# the element marked data-element="legal-notes-body", under the heading "Licenza dei contenuti".
+LICENCE_HEADING_IT = "Licenza dei contenuti"
+LICENCE_TEXT_IT = (
+    "In applicazione del principio open by default ai sensi dell’articolo 52 del decreto legislativo 7 marzo "
+    "2005, n. 82 (CAD) e salvo dove diversamente specificato (compresi i contenuti incorporati di terzi), i dati, "
+    "i documenti e le informazioni pubblicati sul sito sono rilasciati con {link}. Gli utenti sono quindi liberi "
+    "di condividere (riprodurre, distribuire, comunicare al pubblico, esporre in pubblico), rappresentare, "
+    "eseguire e recitare questo materiale con qualsiasi mezzo e formato e modificare (trasformare il materiale e "
+    "utilizzarlo per opere derivate) per qualsiasi fine, anche commerciale con il solo onere di attribuzione, "
+    "senza apporre restrizioni aggiuntive."
+)
+LICENCE_LINK_IT = ("https://creativecommons.org/licenses/by/4.0/legalcode.it", "licenza CC-BY 4.0")
+LICENCE_HEADING_EN = "Content licence"
+LICENCE_TEXT_EN = (
+    "In accordance with the open by default principle of article 52 of Legislative Decree no. 82 of 7 March 2005 "
+    "(the Digital Administration Code, CAD), and unless otherwise stated (including third-party content embedded "
+    "in it), the data, documents and information published on this site are released under the {link}. Users "
+    "are therefore free to share (reproduce, distribute, communicate to the public, display in public), "
+    "perform and recite this material in any medium or format and to adapt it (transform the material and use "
+    "it for derivative works) for any purpose, even commercially, with the sole obligation of attribution and "
+    "without adding further restrictions."
+)
+LICENCE_LINK_EN = ("https://creativecommons.org/licenses/by/4.0/legalcode.en", "CC BY 4.0 licence")
+
+
+class LegalNotesLicenceBlock(blocks.StaticBlock):
+    """The legal notes' "Licenza dei contenuti" section, in the wording the Modello Comuni prescribes (C.SI.3.4),
+    with the data-element attributes the national validator reads. Its text is fixed, not editable: the check
+    compares it word for word. In English on English pages (the validator reads the Italian ones)."""
+
+    def get_context(self, value, parent_context=None):
+        from django.utils.html import format_html
+        from django.utils.translation import get_language
+
+        context = super().get_context(value, parent_context=parent_context)
+        page = (parent_context or {}).get("page")
+        language = getattr(getattr(page, "locale", None), "language_code", None) or get_language()
+        english = language == "en"
+        heading, text, (href, label) = (
+            (LICENCE_HEADING_EN, LICENCE_TEXT_EN, LICENCE_LINK_EN)
+            if english
+            else (LICENCE_HEADING_IT, LICENCE_TEXT_IT, LICENCE_LINK_IT)
+        )
+        link = format_html('<a href="{}" rel="license">{}</a>', href, label)
+        context["heading"] = heading
+        context["body"] = format_html(text.replace("{link}", "{}"), link)
+        return context
+
+    class Meta:
+        icon = "doc-full"
+        template = "blocks/legal_notes_licence_block.html"
+        label = _("Content licence (CC BY 4.0)")
+        description = _(
+            "The “Licenza dei contenuti” section with the wording the national model prescribes for the CC BY 4.0 "
+            "licence, marked for the national validator. For the legal notes."
+        )
+        admin_text = _("The “Licenza dei contenuti” section, in the prescribed wording (CC BY 4.0).")
+
+
 class StandardStreamBlock(BaseStreamBlock):
-    """A standard page's body: the shared blocks, and the personal data list for the privacy notice."""
+    """A standard page's body: the shared blocks, the personal data list for the privacy notice and the content
+    licence for the legal notes."""
 
     personal_data_list = PersonalDataListBlock()
+    legal_notes_licence = LegalNotesLicenceBlock()
+
+
+class QuestionBlock(blocks.StructBlock):
+    question = blocks.CharBlock(label=_("Question"), max_length=200)
+    answer = blocks.RichTextBlock(label=_("Answer"), features=RICH_TEXT_FEATURES)
+
+    class Meta:
+        icon = "help"
+        label = _("Question and answer")
+
+
+class FaqSectionBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(label=_("Section heading"), max_length=120)
+    questions = blocks.ListBlock(QuestionBlock(), label=_("Questions"), min_num=1)
+
+    class Meta:
+        icon = "list-ul"
+        template = "blocks/faq_section_block.html"
+        label = _("FAQ section")
+        description = _("A group of questions under a heading, shown as an accordion.")
+
+
+class FaqStreamBlock(blocks.StreamBlock):
+    section = FaqSectionBlock()
+    paragraph = ParagraphBlock()

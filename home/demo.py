@@ -1,5 +1,6 @@
 """Demo content of the home app for seed_demo: the tree's root, images, both home pages, the footer's
-standard pages, featured processes and the site links setting (content in home/demo_content/).
+standard pages and FAQ page, featured processes, the site links setting and the main menu (content in
+home/demo_content/).
 
 Also the helper every app's demo uses to build a page in both languages (``DemoTree``). Idempotent:
 every object is looked up first and only created when missing.
@@ -13,7 +14,7 @@ from django.core.files.images import ImageFile
 from wagtail.images import get_image_model
 from wagtail.models import Collection, Locale, Page, Site
 
-from .models import HomePage, HomePageFeaturedPage, SiteLinks, StandardPage
+from .models import FaqPage, HomePage, HomePageFeaturedPage, MenuItem, SiteLinks, StandardPage
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo_content"
 LANGUAGES = ("it", "en")
@@ -136,6 +137,36 @@ def ensure_standard_pages(tree, homes, content):
     return tree.ensure_translated_children(homes, StandardPage, content["standard_pages"])
 
 
+def ensure_faq_page(tree, homes, content):
+    """“Domande frequenti” / “Frequently asked questions” under both homes. Returns {"it": …, "en": …}."""
+    return tree.ensure_translated_children(homes, FaqPage, [content["faq"]])[0]
+
+
+def ensure_menu(tree, content, targets):
+    """The main menu in both languages (English items are translations of the Italian ones), once.
+
+    ``targets`` maps the content's page names ("index", "faq", "reporting") to {"it": page, "en": page}."""
+    keys = []
+    for code in LANGUAGES:
+        locale = tree.locales[code]
+        if MenuItem.objects.filter(locale=locale).exists():
+            continue
+        for order, entry in enumerate(content["menu"]):
+            item = MenuItem(locale=locale, sort_order=order, label=entry[code], url_name=entry.get("url_name", ""))
+            if "page" in entry:
+                item.page = targets[entry["page"]][code]
+            if code != LANGUAGES[0] and len(keys) > order:
+                item.translation_key = keys[order]
+            item.full_clean()
+            item.save()
+            tree.created += 1
+        keys = list(
+            MenuItem.objects.filter(locale=tree.locales[LANGUAGES[0]])
+            .order_by("sort_order")
+            .values_list("translation_key", flat=True)
+        )
+
+
 def ensure_featured(tree, homes, featured):
     """Put ``featured`` (a list of {"it": page, "en": page}) on both home pages, once."""
     for code, home in homes.items():
@@ -148,13 +179,19 @@ def ensure_featured(tree, homes, featured):
         home.save_revision().publish()
 
 
-def ensure_site_links(tree, home, standard, content, report_page):
+def ensure_site_links(tree, home, standard, content, report_page, faq_page):
     site = Site.objects.get(root_page=home)
     links, made = SiteLinks.objects.get_or_create(site=site)
     if not made and links.privacy_page_id:
-        if links.report_page_id != report_page.pk:  # a site seeded before the reporting page existed
-            links.report_page = report_page
-            links.save(update_fields=["report_page"])
+        # A site seeded before the reporting or the FAQ page existed.
+        changed = [
+            role
+            for role, page in (("report_page", report_page), ("faq_page", faq_page))
+            if getattr(links, f"{role}_id") != page.pk
+        ]
+        if changed:
+            links.report_page, links.faq_page = report_page, faq_page
+            links.save(update_fields=changed)
             tree.created += 1
         return
     roles = {item["role"]: pages["it"] for item, pages in zip(content["standard_pages"], standard, strict=True)}
@@ -162,6 +199,7 @@ def ensure_site_links(tree, home, standard, content, report_page):
     links.legal_page = roles.get("legal")
     links.accessibility_page = roles.get("accessibility")
     links.report_page = report_page
+    links.faq_page = faq_page
     links.contact_email = "partecipa@comune.torino.it"
     links.save()
     tree.created += 1

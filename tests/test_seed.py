@@ -12,7 +12,7 @@ from wagtail.models import Locale, Page, PageLogEntry, Revision, Site
 
 from consultations.demo import ensure_consultation_details
 from consultations.models import ConsultationPage
-from home.models import HomePageFeaturedPage, SiteLinks
+from home.models import FaqPage, HomePageFeaturedPage, MenuItem, SiteLinks
 from participation.models import PollPage, PollVote, PollVoteChoice
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
@@ -29,6 +29,7 @@ def snapshot():
         "featured": HomePageFeaturedPage.objects.count(),
         "sites": list(Site.objects.values_list("hostname", "root_page", "is_default_site")),
         "links": list(SiteLinks.objects.values()),
+        "menu": list(MenuItem.objects.order_by("pk").values_list("locale", "sort_order", "label", "page", "url_name")),
         "ballots": list(PollVoteChoice.objects.order_by("pk").values_list("vote__user", "option_key", "rank")),
     }
 
@@ -52,6 +53,19 @@ def test_seed_builds_both_languages(site_tree):
         assert italian.body and english.body
     assert len(site_tree["standard"]["it"]) == len(site_tree["standard"]["en"]) == 3
     assert not Page.objects.filter(depth=2, content_type__model="page").exists()  # welcome page removed
+
+
+def test_seed_builds_the_faq_page_and_the_main_menu_in_both_languages():
+    faq = {page.locale.language_code: page for page in FaqPage.objects.live().select_related("locale")}
+    assert set(faq) == {"it", "en"} and faq["it"].translation_key == faq["en"].translation_key
+    assert SiteLinks.objects.get().faq_page_id == faq["it"].pk
+    italian = list(MenuItem.objects.filter(locale__language_code="it").order_by("sort_order"))
+    english = list(MenuItem.objects.filter(locale__language_code="en").order_by("sort_order"))
+    assert [item.label for item in italian] == ["Partecipa", "Come funziona", "Risultati", "Segnala"]
+    assert [item.label for item in english] == ["Take part", "How it works", "Results", "Report"]
+    assert [item.translation_key for item in italian] == [item.translation_key for item in english]
+    assert italian[1].page_id == faq["it"].pk and english[1].page_id == faq["en"].pk
+    assert italian[2].url_name == english[2].url_name == "open_data"
 
 
 def test_seed_creates_groups_and_verified_citizens():

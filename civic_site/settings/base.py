@@ -250,6 +250,11 @@ check_trusted_proxies(TRUSTED_PROXIES)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Torino Partecipa"
 TWO_FACTOR_REQUIRED_GROUPS = ["Moderators", "Results", "Offices"]  # Offices: reporters' contacts
+# The official accessibility statement, published on AgID's form site (https://form.agid.gov.it/view/…): the
+# footer's "Dichiarazione di accessibilità" links there (Modello Comuni C.SI.3.2). Unset, it links to the site's
+# own statement page (the site links setting), which summarises the official one and links to it.
+ACCESSIBILITY_STATEMENT_URL = os.environ.get("ACCESSIBILITY_STATEMENT_URL", "").strip()
+
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Torino Partecipa <noreply@partecipa.torino.it>")
 
 # Languages: Italian is the default locale, English the second.

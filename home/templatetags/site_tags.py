@@ -69,12 +69,14 @@ def site_chrome(context):
 def main_menu(context):
     current = context.get("page")
     current_path = current.path if isinstance(current, Page) else ""
-    return {
-        "items": [
-            dict(item, active=bool(current_path) and current_path.startswith(item["path"]))
-            for item in chrome(context["request"])["menu"]
-        ],
-    }
+    request_path = context["request"].path
+
+    def active(item):
+        if item.get("prefix"):  # a view, not a page: its URL and the ones under it
+            return request_path.startswith(item["prefix"])
+        return bool(current_path) and bool(item["path"]) and current_path.startswith(item["path"])
+
+    return {"items": [dict(item, active=active(item)) for item in chrome(context["request"])["menu"]]}
 
 
 @register.simple_tag

@@ -3,8 +3,11 @@
 Fails on any serious or critical violation. Every new page type adds its URLs to `pages_to_scan`.
 """
 
+import json
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
 
 pytestmark = pytest.mark.browser
 
@@ -13,11 +16,20 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 
 def pages_to_scan():
     from consultations.models import ConsultationIndexPage, ConsultationPage
-    from home.models import HomePage, StandardPage
+    from home.models import FaqPage, HomePage, StandardPage
     from participation.models import BudgetPage, PollPage, ProjectPage, ReportingPage
 
     urls = []
-    models = (HomePage, ConsultationIndexPage, ConsultationPage, StandardPage, PollPage, ProjectPage, ReportingPage)
+    models = (
+        HomePage,
+        ConsultationIndexPage,
+        ConsultationPage,
+        StandardPage,
+        FaqPage,
+        PollPage,
+        ProjectPage,
+        ReportingPage,
+    )
     for model in models:
         for code in ("it", "en"):
             page = model.objects.live().filter(locale__language_code=code).first()
@@ -164,6 +176,29 @@ def test_ranked_poll_form_and_results_are_accessible_in_both_languages(demo_site
         assert page.locator("#pairwise").count() == 1
         scan(f"{poll.url} results")
     assert not failures, "\n".join(f"{url}\n{text}" for url, text in failures.items())
+
+
+def test_bootstrap_italia_version_global_and_the_faq_accordion(demo_site, page):
+    """Modello Comuni C.SI.1.2: the validator reads window.BOOTSTRAP_ITALIA_VERSION (Bootstrap Italia's own init
+    module sets it, from our deferred script). The FAQ's answers open with the keyboard, no script needed."""
+    from home.models import FaqPage
+
+    vendored = (settings.BASE_DIR / "frontend" / "package.json").read_text()
+    package = json.loads(vendored)
+    expected = {**package.get("devDependencies", {}), **package.get("dependencies", {})}["bootstrap-italia"]
+    for code in ("it", "en"):
+        faq = FaqPage.objects.live().get(locale__language_code=code)
+        page.goto(demo_site.url + faq.url)
+        page.wait_for_load_state("load")
+        assert page.evaluate("window.BOOTSTRAP_ITALIA_VERSION") == expected
+        first = page.locator("main details.faq-item").first
+        assert first.get_attribute("open") is None
+        first.locator("summary").focus()
+        page.keyboard.press("Enter")
+        assert first.get_attribute("open") is not None
+        assert first.locator(".faq-answer").is_visible()
+        blocking = [v for v in Axe().run(page).response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+        assert not blocking, format_violations(blocking)
 
 
 def test_home_in_both_languages_with_keyboard_skip_link(demo_site, page):

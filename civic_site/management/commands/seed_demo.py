@@ -18,8 +18,10 @@ from accounts.demo import ADMIN_EMAIL, CITIZENS, DEMO_PASSWORD, ensure_users
 from consultations.demo import ensure_consultation_details, ensure_consultation_pages
 from home.demo import (
     DemoTree,
+    ensure_faq_page,
     ensure_featured,
     ensure_homes,
+    ensure_menu,
     ensure_site_links,
     ensure_standard_pages,
     load_content,
@@ -47,8 +49,9 @@ class Command(BaseCommand):
             tree = DemoTree()
             images = tree.ensure_images(content["images"])
             homes = ensure_homes(tree, content)
-            _index, consultations = ensure_consultation_pages(tree, homes)
+            index, consultations = ensure_consultation_pages(tree, homes)
             standard = ensure_standard_pages(tree, homes, content)
+            faq = ensure_faq_page(tree, homes, content)
             # The open processes; the one that is over (consultations[3]) is listed, not featured.
             ensure_featured(tree, homes, consultations[:3])
             created = ensure_users()
@@ -67,8 +70,9 @@ class Command(BaseCommand):
                 created += ensure_comments(page_group)
             _closed_poll, made = ensure_closed_poll(consultations[3])  # the garden's name: over, results out
             created += made
-            ensure_site_links(tree, homes["it"], standard, content, report_page=reporting["it"])
-            created += tree.created  # pages, images, featured pages, site and site links
+            ensure_site_links(tree, homes["it"], standard, content, report_page=reporting["it"], faq_page=faq["it"])
+            ensure_menu(tree, content, {"index": index, "faq": faq, "reporting": reporting})
+            created += tree.created  # pages, images, featured pages, site, site links and menu
         if created:
             call_command("update_index", verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"Demo content ready ({created} objects created)."))
