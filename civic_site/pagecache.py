@@ -120,15 +120,26 @@ def _on_saved_or_deleted(sender, instance, **kwargs):
 
 @functools.cache
 def _content_models():
-    """What every page may show: pages, sites, locales, view restrictions, images and documents, site links and
-    the main menu."""
+    """What every page may show: pages, sites, locales, view restrictions, images and documents, site links,
+    the main menu and the topics vocabulary."""
     from wagtail.documents import get_document_model
     from wagtail.images import get_image_model
     from wagtail.models import Locale, Page, PageViewRestriction, Site
 
+    from consultations.models import Topic
     from home.models import MenuItem, SiteLinks
 
-    return (Page, Site, Locale, PageViewRestriction, SiteLinks, MenuItem, get_image_model(), get_document_model())
+    return (
+        Page,
+        Site,
+        Locale,
+        PageViewRestriction,
+        SiteLinks,
+        MenuItem,
+        Topic,
+        get_image_model(),
+        get_document_model(),
+    )
 
 
 def connect():
@@ -221,7 +232,8 @@ def release():
 
 
 def _page_key(request):
-    url = f"{request.get_host()}{request.path}?{request.META.get('QUERY_STRING', '')}"
+    # Scheme and host in the key: a page holds absolute URLs (canonical, hreflang) built from the request.
+    url = f"{request.scheme}://{request.get_host()}{request.path}?{request.META.get('QUERY_STRING', '')}"
     return f"{KEY_PREFIX}:page:{release()}:{hashlib.sha256(url.encode()).hexdigest()}"
 
 

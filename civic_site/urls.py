@@ -11,6 +11,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from accounts import my_data
 from accounts import views as account_views
 from accounts.my_participation import my_participation
+from consultations import views as consultation_views
 from participation import following, open_data
 from search import views as search_views
 
@@ -69,6 +70,8 @@ urlpatterns += i18n_patterns(
     # Open data (participation/open_data.py): /it/dati/, /en/data/, the DCAT-AP_IT catalogue, each closed
     # process's results as a ZIP.
     path(_("data/"), include(open_data.urls())),
+    # The topics page (consultations/views.py): /it/argomenti/, /en/topics/ (criterion C.SI.1.5).
+    path(consultation_views.ROUTE, consultation_views.topics_view, name="topics"),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_supported_language_variant
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.cache import never_cache
 from django.views.static import serve
 
@@ -20,13 +21,39 @@ def healthz(request):
 
 
 def root_redirect(request):
-    """`/` goes to the Italian site, or to the language the visitor chose earlier with the switcher."""
+    """`/` goes to the language the visitor chose earlier with the switcher (the language cookie), else to
+    the one the browser prefers (``Accept-Language``: English for English-preferring browsers), else Italian.
+
+    The answer depends on both headers: ``Vary: Accept-Language, Cookie`` and never stored by a shared cache.
+    """
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-    try:
-        language = get_supported_language_variant(chosen) if chosen else settings.LANGUAGE_CODE
-    except LookupError:
-        language = settings.LANGUAGE_CODE
-    return HttpResponseRedirect(f"/{language}/")
+    language = None
+    if chosen:
+        try:
+            language = get_supported_language_variant(chosen)
+        except LookupError:
+            language = None
+    if language is None:
+        language = preferred_language(request.headers.get("Accept-Language", ""))
+    response = HttpResponseRedirect(f"/{language}/")
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    patch_cache_control(response, private=True, max_age=0)
+    return response
+
+
+def preferred_language(accept_language):
+    """The first of the site's languages in the browser's order of preference (``q`` weights), else the default.
+
+    Only what the browser asks for counts: ``en-GB`` means English, ``*`` or an unknown language the default.
+    """
+    for code, _weight in parse_accept_lang_header(accept_language[:500]):
+        if code == "*":
+            continue
+        try:
+            return get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
 
 
 def media(request, path):

@@ -14,7 +14,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ConsultationIndexPage, ConsultationPage, ConsultationPhase
+from .models import ConsultationIndexPage, ConsultationPage, ConsultationPhase, Topic
+from .topics import ensure_vocabulary
 
 CONTENT = json.loads((Path(__file__).resolve().parent / "demo.json").read_text(encoding="utf-8"))
 
@@ -59,7 +60,7 @@ def demo_details(today: date) -> list[dict]:
                 "en": "City of Turin – Urban Planning Division",
             },
             "contact_email": CONTACT_EMAIL,
-            "tags": {"it": ["verde", "quartieri"], "en": ["green spaces", "neighbourhoods"]},
+            "topics": ["Spazio verde", "Urbanizzazione"],
             "location": "SRID=4326;POINT(7.6695 45.0875)",
             "zoom": 15,
             "phases": [
@@ -105,7 +106,7 @@ def demo_details(today: date) -> list[dict]:
                 "en": "City of Turin – Outer Neighbourhoods and AxTO Department",
             },
             "contact_email": CONTACT_EMAIL,
-            "tags": {"it": ["cultura", "quartieri"], "en": ["culture", "neighbourhoods"]},
+            "topics": ["Patrimonio culturale", "Associazioni", "Tempo libero"],
             "location": "SRID=4326;POINT(7.6869 45.0703)",
             "zoom": 12,
             "phases": [
@@ -142,7 +143,7 @@ def demo_details(today: date) -> list[dict]:
                 "en": "City of Turin – Decentralisation and District Councils Service",
             },
             "contact_email": CONTACT_EMAIL,
-            "tags": {"it": ["quartieri"], "en": ["neighbourhoods"]},
+            "topics": ["Urbanizzazione", "Gestione rifiuti"],
             "location": "SRID=4326;POINT(7.6858 45.0705)",
             "zoom": 12,
             "phases": [
@@ -162,7 +163,7 @@ def demo_details(today: date) -> list[dict]:
                 "en": "City of Turin – District 5",
             },
             "contact_email": CONTACT_EMAIL,
-            "tags": {"it": ["verde", "quartieri"], "en": ["green spaces", "neighbourhoods"]},
+            "topics": ["Spazio verde", "Urbanizzazione"],
             # Borgo Vittoria, near Piazza Chiesa della Salute.
             "location": "SRID=4326;POINT(7.6752 45.0967)",
             "zoom": 16,
@@ -212,8 +213,10 @@ def _ensure_page(page: ConsultationPage, code: str, details: dict, source_phases
         if not getattr(page, name):
             setattr(page, name, value)
             changed_page = True
-    if not page.tags.exists():
-        page.tags.add(*details["tags"][code])
+    if not page.topics.exists():
+        # The vocabulary's rows in the page's language (consultations/topics.py, loaded by a migration).
+        keys = Topic.objects.filter(locale__language_code="it", name__in=details["topics"]).values("translation_key")
+        page.topics.set(Topic.objects.filter(locale_id=page.locale_id, translation_key__in=keys))
         changed_page = True
     changes += changed_page
 
@@ -256,6 +259,7 @@ def ensure_consultation_details(consultations: list[dict[str, ConsultationPage]]
     today = timezone.localdate()
     changes = 0
     with transaction.atomic():
+        changes += ensure_vocabulary()  # loaded by a migration; again after a test database was flushed
         for pages, details in zip(consultations, demo_details(today), strict=False):
             source_phases = None
             for code in ("it", "en"):

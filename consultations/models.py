@@ -8,13 +8,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, F, IntegerField, Max, Min, Q, Value, When
+from django.db.models import Case, F, IntegerField, Max, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from modelcluster.contrib.taggit import ClusterTaggableManager
-from modelcluster.fields import ParentalKey
-from taggit.models import Tag, TaggedItemBase
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -22,6 +21,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page, PageManager, TranslatableMixin
 from wagtail.query import PageQuerySet
 from wagtail.search import index
+from wagtail.snippets.models import register_snippet
 from wagtail_localize.fields import SynchronizedField
 from wagtailgeowidget.helpers import geosgeometry_str_to_struct
 
@@ -97,6 +97,65 @@ def summarise_phases(phases, today):
     return PhaseSummary(status_for(start, end, min(results, default=None), today), start, end)
 
 
+# --- topics ---------------------------------------------------------------------------------
+
+
+@register_snippet
+class Topic(TranslatableMixin, models.Model):
+    """A topic from the "Modello Comuni" controlled vocabulary ("Tassonomia argomenti", criterion C.SI.1.5).
+
+    One row per language, the translations sharing ``translation_key``; the vocabulary is loaded by a data
+    migration (consultations/topics.py). A process may link the rows of any language: pages show, and the
+    index filters by, the row in their own language (:func:`localised_topics`, :meth:`TopicQuerySet.localised`).
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(
+        _("slug"), max_length=100, allow_unicode=False, help_text=_("The topic's address in the filters and links.")
+    )
+    description = models.TextField(_("description"), max_length=500, blank=True)
+
+    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("description")]
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["locale", "slug"], name="consultations_topic_unique_slug")]
+
+    def __str__(self):
+        return self.name
+
+
+@dataclass(frozen=True)
+class TopicLink:
+    """A topic as a page shows it: in that page's language."""
+
+    name: str
+    slug: str
+
+    def __str__(self):
+        return self.name
+
+
+def localised_topics(keys, locale_id):
+    """The topics with these translation keys in ``locale_id``, by name (one query; ``keys`` may be a subquery)."""
+    return list(Topic.objects.filter(locale_id=locale_id, translation_key__in=keys).order_by("name"))
+
+
+def topics_in(locale_id):
+    """A Prefetch of a process's topics annotated with their name and slug in ``locale_id`` (the same query)."""
+    local = Topic.objects.filter(translation_key=OuterRef("translation_key"), locale_id=locale_id)
+    return models.Prefetch(
+        "topics",
+        queryset=Topic.objects.annotate(
+            local_name=Coalesce(Subquery(local.values("name")[:1]), F("name")),
+            local_slug=Coalesce(Subquery(local.values("slug")[:1]), F("slug")),
+        ).order_by("local_name"),
+        to_attr="listing_topic_rows",
+    )
+
+
 # --- index ----------------------------------------------------------------------------------
 
 
@@ -111,7 +170,7 @@ class ConsultationFilterForm(forms.Form):
         self.fields["status"].choices = [("", _("All statuses"))] + [
             (status.value, status.label) for status in STATUS_ORDER
         ]
-        self.fields["topic"].choices = [("", _("All topics"))] + [(tag.slug, tag.name) for tag in topics]
+        self.fields["topic"].choices = [("", _("All topics"))] + [(topic.slug, topic.name) for topic in topics]
 
     def filters(self):
         """{"status": ..., "topic": ...} for the valid, non-empty values."""
@@ -140,26 +199,26 @@ class ConsultationIndexPage(SitePageMixin, Page):
         return public(ConsultationPage.objects.child_of(self).live())
 
     def get_topics(self, consultations=None):
-        """The tags used by this index's processes, by name (one query)."""
+        """The topics of this index's processes, in this page's language, by name (one query)."""
         pages = (consultations if consultations is not None else self.get_consultations()).values("pk")
-        return (
-            Tag.objects.filter(consultations_consultationpagetag_items__content_object__in=pages)
-            .distinct()
-            .order_by("name")
-        )
+        used = Topic.objects.filter(consultation_pages__in=pages).values("translation_key")
+        return Topic.objects.filter(locale_id=self.locale_id, translation_key__in=used).order_by("name")
 
     def get_listing(self, status=None, topic=None, today=None, consultations=None):
         """Processes with their status computed in the database: filtered, open first, newest first."""
         if consultations is None:
             consultations = self.get_consultations()
         if topic:
-            consultations = consultations.filter(tags__slug=topic)
+            # The slug is in this index's language; the processes may link the topic's row in any language.
+            keys = Topic.objects.filter(locale_id=self.locale_id, slug=topic).values("translation_key")
+            links = ConsultationPage.topics.through.objects.filter(topic__translation_key__in=keys)
+            consultations = consultations.filter(pk__in=links.values("consultationpage_id"))
         consultations = consultations.with_status(today)
         if status:
             consultations = consultations.filter(computed_status=status)
         return (
             consultations.select_related("image")
-            .prefetch_related("image__renditions", "tags")
+            .prefetch_related("image__renditions", topics_in(self.locale_id))
             .defer_streamfields()
             .order_by("status_order", F("first_published_at").desc(nulls_last=True), "path")
         )
@@ -224,16 +283,25 @@ def validate_point(value):
         raise ValidationError(_("Pick a point on the map."), code="invalid_point")
 
 
-class ConsultationPageTag(TaggedItemBase):
-    """A topic of a process ("verde", "cultura"…): tags are per page, so each language has its own words."""
-
-    content_object = ParentalKey(
-        "consultations.ConsultationPage", on_delete=models.CASCADE, related_name="tagged_items"
-    )
-
-
 class ConsultationPageForm(ProcessScheduleFormMixin, WagtailAdminPageForm):
-    """The process's form: its phases are the calendar its participation pages keep to."""
+    """The process's form: its phases are the calendar its participation pages keep to; its topics are
+    picked from the vocabulary in the page's language (checkboxes)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("topics")
+        if field is not None:
+            locale_id = self.instance.locale_id or getattr(self.parent_page, "locale_id", None)
+            if locale_id is None:
+                from wagtail.models import Locale
+
+                locale_id = Locale.get_default().pk
+            field.queryset = Topic.objects.filter(locale_id=locale_id).order_by("name")
+            # Links to another language's rows (a translated page's copies) show as this language's topics.
+            chosen = [getattr(topic, "pk", topic) for topic in self.initial.get("topics") or []]
+            if chosen:
+                keys = Topic.objects.filter(pk__in=chosen).values("translation_key")
+                self.initial["topics"] = list(field.queryset.filter(translation_key__in=keys))
 
 
 class ConsultationPage(SitePageMixin, Page):
@@ -259,11 +327,15 @@ class ConsultationPage(SitePageMixin, Page):
     contact_email = models.EmailField(
         _("contact email"), blank=True, help_text=_("Where citizens can write with questions about the process.")
     )
-    tags = ClusterTaggableManager(
-        through=ConsultationPageTag,
+    topics = ParentalManyToManyField(
+        Topic,
         blank=True,
+        related_name="consultation_pages",
         verbose_name=_("topics"),
-        help_text=_("Topics in this page's language, e.g. “verde”, “cultura”; the list can be filtered by them."),
+        help_text=_(
+            "From the municipal topics vocabulary; the same in every language. The list of processes can be "
+            "filtered by them and the topics page lists the processes under each."
+        ),
     )
     location = models.CharField(
         _("area"),
@@ -300,7 +372,11 @@ class ConsultationPage(SitePageMixin, Page):
         FieldPanel("image"),
         FieldPanel("image_alt"),
         MultiFieldPanel(
-            [FieldPanel("organiser"), FieldPanel("contact_email"), FieldPanel("tags")],
+            [
+                FieldPanel("organiser"),
+                FieldPanel("contact_email"),
+                FieldPanel("topics", widget=forms.CheckboxSelectMultiple),
+            ],
             heading=_("Organiser and topics"),
         ),
         MultiFieldPanel(
@@ -328,6 +404,7 @@ class ConsultationPage(SitePageMixin, Page):
         SynchronizedField("location", overridable=False),
         SynchronizedField("zoom", overridable=False),
         SynchronizedField("data_licence", overridable=False),  # one dataset, one licence in every language
+        SynchronizedField("topics", overridable=False),  # shown in each page's language (localised_topics)
     ]
 
     parent_page_types = ["consultations.ConsultationIndexPage"]
@@ -372,10 +449,23 @@ class ConsultationPage(SitePageMixin, Page):
 
     @property
     def listing_topics(self):
-        """The topics when the listing prefetched them (``prefetch_related("tags")``), else None (no query)."""
-        if "tags" in getattr(self, "_prefetched_objects_cache", {}):
-            return list(self.tags.all())
-        return None
+        """The topics (:class:`TopicLink`, in the listing's language) when the listing prefetched them
+        (:func:`topics_in`), else None (no query)."""
+        rows = self.__dict__.get("listing_topic_rows")
+        if rows is None:
+            return None
+        return [TopicLink(row.local_name, row.local_slug) for row in rows]
+
+    def get_topic_links(self):
+        """This process's topics in its own language, by name: one query (none without topics)."""
+        chosen = self.topics.all()
+        if isinstance(chosen, models.QuerySet):  # saved links: resolved in the same query
+            keys = chosen.values("translation_key")
+        else:  # a preview: the form's choices, in memory
+            keys = [topic.translation_key for topic in chosen]
+            if not keys:
+                return []
+        return [TopicLink(topic.name, topic.slug) for topic in localised_topics(keys, self.locale_id)]
 
     def get_status(self, today=None):
         """One of "upcoming", "open", "closed", "results" on ``today`` (default: today in Europe/Rome)."""
@@ -437,7 +527,7 @@ class ConsultationPage(SitePageMixin, Page):
                 for phase in phases
             ],
             current_phase=current,
-            topics=list(self.tags.all()),
+            topics=self.get_topic_links(),
             index_url=parent.get_url(request) if parent else None,
             participation_pages=participation_pages,
         )

@@ -33,8 +33,9 @@ from django.utils import timezone, translation
 from factory.django import DjangoModelFactory
 from wagtail.models import Collection, Locale, Page, Site
 
-from consultations.models import ConsultationIndexPage, ConsultationPage, ConsultationPhase
+from consultations.models import ConsultationIndexPage, ConsultationPage, ConsultationPhase, Topic
 from consultations.schedule import phase_bounds
+from consultations.topics import ensure_vocabulary
 from home.models import HomePage, HomePageFeaturedPage, SiteLinks, StandardPage
 from participation.comments import post_comment
 from participation.core import ratelimit
@@ -278,6 +279,17 @@ class ConsultationPhaseFactory(DjangoModelFactory):
         return super()._create(model_class, *args, **kwargs)
 
 
+def topic(name, code="it"):
+    """The vocabulary's topic named ``name`` (Italian) in ``code``: the migration's rows, reloaded after a flush."""
+    italian = Topic.objects.filter(locale__language_code="it", name=name).first()
+    if italian is None:
+        ensure_vocabulary()
+        italian = Topic.objects.get(locale__language_code="it", name=name)
+    if code == "it":
+        return italian
+    return Topic.objects.get(translation_key=italian.translation_key, locale__language_code=code)
+
+
 class ConsultationPageFactory(LocalizedPageFactory):
     """A process open now (one phase from 10 days ago to 20 days ahead) unless ``phases=[phase(...), ...]``."""
 
@@ -298,9 +310,10 @@ class ConsultationPageFactory(LocalizedPageFactory):
             ConsultationPhaseFactory(page=obj, sort_order=order, **spec)
 
     @factory.post_generation
-    def tags(obj, create, extracted, **kwargs):
+    def topics(obj, create, extracted, **kwargs):
+        """Italian names from the topics vocabulary (consultations/topics.py)."""
         if create and extracted:
-            obj.tags.add(*extracted)
+            obj.topics.set([topic(name) for name in extracted])
             obj.save()
 
 
@@ -644,22 +657,18 @@ CHILD_TEXT = {
 }
 
 
-def translate(
-    page, code="en", *, options=None, phases=None, categories=None, places=None, tags=None, publish=True, **fields
-):
+def translate(page, code="en", *, options=None, phases=None, categories=None, places=None, publish=True, **fields):
     """The ``code`` translation of ``page``: wagtail-localize's way (``copy_for_translation``), so it shares
     ``translation_key`` with ``page`` and its translatable children (poll options, phases) share theirs.
 
     ``fields`` override copied values (title, slug, intro…); ``options``/``phases`` are the translated
-    option labels / phase names in order, ``tags`` the topics in that language. Live unless
+    option labels / phase names in order (a process's topics are the same in every language). Live unless
     ``publish=False``. The parent must be translated.
     """
     page = page.specific
     copy = page.copy_for_translation(locale(code)).specific
     for name, value in fields.items():
         setattr(copy, name, value)
-    if tags is not None:
-        copy.tags.set(tags)
     copy.save()
     for key, labels in (("options", options), ("phases", phases), ("categories", categories), ("places", places)):
         if labels is None:

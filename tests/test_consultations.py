@@ -19,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 from wagtail.models import Locale
 
 from consultations.models import ConsultationPage, ConsultationPhase, Status, status_for
+from consultations.topics import VOCABULARY
 from tests.conftest import fresh, kept_for_module
 from tests.factories import (
     ConsultationIndexPageFactory,
@@ -26,6 +27,7 @@ from tests.factories import (
     PollPageFactory,
     build_site,
     phase,
+    topic,
     translate,
     translated_pair,
 )
@@ -47,8 +49,9 @@ def translated(message, language):
 # Three processes like the demo's (Parco Dora, AxTO, reports): all open today, with topics and areas.
 PROCESSES = [
     {
-        "it": {"title": "Parco Dora: co-progettiamo l'area", "slug": "parco-dora", "tags": ["verde", "quartieri"]},
-        "en": {"title": "Parco Dora: let's design the area together", "tags": ["green spaces", "neighbourhoods"]},
+        "it": {"title": "Parco Dora: co-progettiamo l'area", "slug": "parco-dora"},
+        "en": {"title": "Parco Dora: let's design the area together"},
+        "topics": ["Spazio verde", "Urbanizzazione"],
         "organiser": ("Città di Torino – Divisione Urbanistica", "City of Turin – Urban Planning Division"),
         "location": "SRID=4326;POINT(7.6695 45.0875)",
         "zoom": 15,
@@ -60,8 +63,9 @@ PROCESSES = [
         ],
     },
     {
-        "it": {"title": "AxTO: scegli i progetti culturali", "slug": "axto", "tags": ["cultura", "quartieri"]},
-        "en": {"title": "AxTO: choose the cultural projects", "tags": ["culture", "neighbourhoods"]},
+        "it": {"title": "AxTO: scegli i progetti culturali", "slug": "axto"},
+        "en": {"title": "AxTO: choose the cultural projects"},
+        "topics": ["Patrimonio culturale", "Urbanizzazione"],
         "organiser": ("Città di Torino – Area Periferie e AxTO", "City of Turin – AxTO Department"),
         "location": "SRID=4326;POINT(7.6869 45.0703)",
         "zoom": 12,
@@ -72,8 +76,9 @@ PROCESSES = [
         ],
     },
     {
-        "it": {"title": "Segnala nel tuo quartiere", "slug": "segnala", "tags": ["quartieri"]},
-        "en": {"title": "Report in your neighbourhood", "slug": "report", "tags": ["neighbourhoods"]},
+        "it": {"title": "Segnala nel tuo quartiere", "slug": "segnala"},
+        "en": {"title": "Report in your neighbourhood", "slug": "report"},
+        "topics": ["Urbanizzazione"],
         "organiser": ("Città di Torino – Servizio Circoscrizioni", "City of Turin – District Councils Service"),
         "location": "SRID=4326;POINT(7.6858 45.0705)",
         "zoom": 12,
@@ -101,7 +106,7 @@ def module_site(django_db_setup, django_db_blocker):
                 zoom=spec["zoom"],
                 image=image if not processes else None,
                 phases=[phase(it, start, end, is_results) for it, _en, start, end, is_results in spec["phases"]],
-                tags=spec["it"]["tags"],
+                topics=spec["topics"],
             )
             english = translate(
                 italian,
@@ -109,7 +114,6 @@ def module_site(django_db_setup, django_db_blocker):
                 slug=spec["en"].get("slug", italian.slug),
                 organiser=spec["organiser"][1],
                 phases=[en for _it, en, *_rest in spec["phases"]],
-                tags=spec["en"]["tags"],
             )
             processes.append({"it": ConsultationPage.objects.get(pk=italian.pk), "en": english})
         poll = PollPageFactory(parent=processes[0]["it"], slug="disposizione")
@@ -134,7 +138,7 @@ def consultations(db, module_site):
     return [fresh({"pair": pair})["pair"] for pair in module_site["processes"]]
 
 
-def make_process(index, title, phases=(), tags=(), image=None):
+def make_process(index, title, phases=(), topics=(), image=None):
     """A published process under ``index``; phases are (start, end, is_results) tuples."""
     return ConsultationPageFactory(
         parent=index,
@@ -146,7 +150,7 @@ def make_process(index, title, phases=(), tags=(), image=None):
         phases=[
             phase(f"Fase {order + 1}", start, end, is_results) for order, (start, end, is_results) in enumerate(phases)
         ],
-        tags=list(tags),
+        topics=list(topics),
     )
 
 
@@ -252,7 +256,7 @@ def test_admin_form_rejects_a_phase_ending_before_it_starts(client, consultation
             "image_alt": page.image_alt,
             "organiser": page.organiser,
             "contact_email": page.contact_email,
-            "tags": "quartieri",
+            "topics": [chosen.pk for chosen in page.topics.all()],
             "location": page.location,
             "zoom": page.zoom,
             "data_licence": page.data_licence,
@@ -335,7 +339,9 @@ def mixed_processes(index, consultations):
     today = timezone.localdate()
     index = index["it"]
     return {
-        "upcoming": make_process(index, "In arrivo", [(today + 5 * DAY, today + 30 * DAY, False)], tags=["cultura"]),
+        "upcoming": make_process(
+            index, "In arrivo", [(today + 5 * DAY, today + 30 * DAY, False)], topics=["Patrimonio culturale"]
+        ),
         "results": make_process(
             index, "Con risultati", [(today - 40 * DAY, today - 10 * DAY, False), (today - 9 * DAY, today, True)]
         ),
@@ -369,9 +375,9 @@ def test_index_filters_by_status(client, index, mixed_processes, status, expecte
 def test_index_filters_by_topic_and_status_together(client, index, consultations, mixed_processes):
     url = index["it"].url
     parco, axto = consultations[0]["it"], consultations[1]["it"]
-    assert card_titles(client.get(url, {"topic": "verde"})) == [parco.title]
-    assert set(card_titles(client.get(url, {"topic": "cultura"}))) == {axto.title, "In arrivo"}
-    assert card_titles(client.get(url, {"topic": "cultura", "status": "open"})) == [axto.title]
+    assert card_titles(client.get(url, {"topic": "spazio-verde"})) == [parco.title]
+    assert set(card_titles(client.get(url, {"topic": "patrimonio-culturale"}))) == {axto.title, "In arrivo"}
+    assert card_titles(client.get(url, {"topic": "patrimonio-culturale", "status": "open"})) == [axto.title]
     # Unknown values are ignored rather than failing.
     assert len(card_titles(client.get(url, {"topic": "nope", "status": "nope"}))) == 6
 
@@ -380,8 +386,8 @@ def test_index_in_english_lists_english_pages_and_topics(client, index, consulta
     html = soup(client.get(index["en"].url))
     assert set(card_titles_from(html)) == {pair["en"].title for pair in consultations}
     topics = [option["value"] for option in html.select("select#id_topic option") if option["value"]]
-    assert set(topics) == {"green-spaces", "culture", "neighbourhoods"}
-    assert "verde" not in topics
+    assert set(topics) == {"green-spaces", "cultural-heritage", "urban-development"}
+    assert "spazio-verde" not in topics
 
 
 def card_titles_from(html):
@@ -436,18 +442,18 @@ def test_index_query_count_is_the_same_with_3_and_20_processes(
         assert response.status_code == 200
         return len(queries.captured_queries)
 
-    before = {key: count(params) for key, params in {"all": {}, "filtered": {"topic": "quartieri"}}.items()}
+    before = {key: count(params) for key, params in {"all": {}, "filtered": {"topic": "urbanizzazione"}}.items()}
     for number in range(17):
         make_process(
             index,
             f"Processo {number:02d}",
             [(today - 10 * DAY, today + number * DAY, False), (today + 30 * DAY, today + 40 * DAY, True)],
-            tags=["quartieri", f"tema-{number}"],
+            topics=["Urbanizzazione", VOCABULARY[number][0]],
             image=image,
         )
     assert index.get_children().live().count() == 20
     client.get(index.url)  # new pages rebuild the cached site chrome once (home/chrome.py)
-    after = {key: count(params) for key, params in {"all": {}, "filtered": {"topic": "quartieri"}}.items()}
+    after = {key: count(params) for key, params in {"all": {}, "filtered": {"topic": "urbanizzazione"}}.items()}
     assert after == before
     with django_assert_max_num_queries(30):
         assert client.get(index.url, {"page": 2}).status_code == 200
@@ -480,7 +486,7 @@ def test_admin_creates_and_previews_a_new_process(client, index, admin_user):
         "title": "Nuovo processo",
         "slug": "nuovo-processo",
         "summary": "In anteprima.",
-        "tags": "verde, nuovo tema",
+        "topics": [str(topic("Spazio verde").pk), str(topic("Zone pedonali").pk)],
         "location": "SRID=4326;POINT(7.6869 45.0703)",
         "zoom": "12",
         "data_licence": "cc-by-4.0",
@@ -499,7 +505,7 @@ def test_admin_creates_and_previews_a_new_process(client, index, admin_user):
     response = client.get(preview)  # an unsaved page: no comment thread, but phases and topics show
     assert response.status_code == 200
     assert "Fase in anteprima" in response.content.decode()
-    assert "nuovo tema" in response.content.decode()
+    assert "Zone pedonali" in response.content.decode()
 
     response = client.post(
         reverse("wagtailadmin_pages:add", args=["consultations", "consultationpage", index.pk]),

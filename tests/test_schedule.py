@@ -92,7 +92,6 @@ def test_moving_a_phase_away_from_its_poll_is_refused(client, process):
             "image_alt": "",
             "organiser": process.organiser,
             "contact_email": process.contact_email,
-            "tags": "",
             "location": "",
             "zoom": "",
             "data_licence": process.data_licence,

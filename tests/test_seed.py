@@ -156,7 +156,7 @@ def test_demo_details(consultations):
                 en_phase.is_results,
             )
         for page in pair.values():
-            assert page.organiser and page.contact_email and page.tags.exists()
+            assert page.organiser and page.contact_email and page.topics.exists()
             assert page.point and page.zoom
             # The live page and its latest revision agree.
             latest = page.get_latest_revision()
@@ -168,8 +168,9 @@ def test_demo_details(consultations):
     assert parco["it"].current_phase.name == "Scelta della disposizione"
     assert parco["en"].current_phase.name == "Choice of layout"
     assert parco["en"].point == {"lat": 45.0875, "lng": 7.6695}
-    assert {tag.name for tag in parco["it"].tags.all()} >= {"verde"}
-    assert {tag.name for tag in parco["en"].tags.all()} >= {"green spaces"}
+    # Topics from the vocabulary, shown in each page's language.
+    assert {topic.name for topic in parco["it"].get_topic_links()} == {"Spazio verde", "Urbanizzazione"}
+    assert {topic.name for topic in parco["en"].get_topic_links()} == {"Green spaces", "Urban development"}
     assert consultations[2]["it"].current_phase.name == "Sempre aperto"
     # Three processes are open; the fourth, the garden's name, is over and its results are published.
     assert [pair[code].status for pair in consultations for code in ("it", "en")] == ["open"] * 6 + ["results"] * 2

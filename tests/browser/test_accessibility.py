@@ -40,8 +40,9 @@ def pages_to_scan():
     urls += [page.url for page in ProjectPage.objects.live().filter(milestones__isnull=False).distinct()[:2]]
     for code in ("it", "en"):
         urls += [f"/{code}/search/?q=parco", f"/{code}/accounts/signup/", f"/{code}/accounts/login/"]
-    urls += ["/it/partecipa/?status=open", "/it/partecipa/?topic=verde", "/it/partecipa/?status=closed"]
-    urls += ["/en/take-part/?status=open&topic=culture", "/en/take-part/axto-cultural-projects/"]
+    urls += ["/it/partecipa/?status=open", "/it/partecipa/?topic=spazio-verde", "/it/partecipa/?status=closed"]
+    urls += ["/en/take-part/?status=open&topic=cultural-heritage", "/en/take-part/axto-cultural-projects/"]
+    urls += ["/it/argomenti/", "/en/topics/"]  # the topics page (consultations/views.py)
     urls += ["/it/dati/", "/en/data/"]  # the open-data pages (participation/open_data.py)
     # The demo process that is over (the garden's name), in both languages: its page with the Open data
     # section, and its closed poll with the final results and the discussion, read-only.
