@@ -272,7 +272,7 @@ class MenuItem(TranslatableMixin, Orderable):
     def clean(self):
         super().clean()
         if bool(self.page_id) == bool(self.url_name):
-            raise ValidationError(_("Choose a page or a page of the site, not both."))
+            raise ValidationError(_("Choose either a page of the tree or a page of the site outside it, not both."))
         if self.url_name and not self.label:
             raise ValidationError({"label": _("A label is needed for a page that is not in the page tree.")})
 
