@@ -62,6 +62,8 @@ urlpatterns += i18n_patterns(
     path("accounts/delete/done/", my_data.deleted_view, name="accounts_deleted"),
     path("accounts/", include("allauth.urls")),
     path("comments/", include("participation.urls")),
+    # "How clear is the information on this page?" (feedback/views.py): the answers, with or without JavaScript.
+    path("page-feedback/", include("feedback.urls")),
     # Wagtail's front-end login (for private pages) is a plain Django LoginView: send it to allauth's.
     path("_util/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
     # Open data of an idea map (<map url>ideas.geojson) and of a reporting page (<page url>reports.geojson),

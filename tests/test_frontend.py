@@ -86,15 +86,20 @@ def pages(tree):
     return tree
 
 
-def test_every_page_loads_two_stylesheets_two_fonts_and_one_deferred_script(client, pages):
+def test_every_page_loads_two_stylesheets_two_fonts_and_two_deferred_scripts(client, pages):
+    """Bootstrap Italia's components, and the page clarity question's few lines (static/js/feedback.js, under
+    every page): both deferred, nothing waits for them."""
     for kind in ("home", "index", "consultation", "poll"):
         for code in ("it", "en"):
             html = soup(client.get(pages[kind][code].url))
             stylesheets = [link["href"] for link in html.select("link[rel=stylesheet]")]
             assert [Path(href).name for href in stylesheets] == ["bootstrap-italia.min.css", "site.css"], stylesheets
             scripts = html.find_all("script")
-            assert [Path(script["src"]).name for script in scripts] == ["bootstrap-italia-site.min.js"]
-            assert scripts[0].has_attr("defer")
+            assert sorted(Path(script["src"]).name for script in scripts) == [
+                "bootstrap-italia-site.min.js",
+                "feedback.js",
+            ]
+            assert all(script.has_attr("defer") for script in scripts)
             assert "leaflet" not in str(html.head).lower() + "".join(s["src"] for s in scripts).lower()
             fonts = html.select("link[rel=preload][as=font]")
             assert len(fonts) == 2

@@ -89,6 +89,11 @@ MODEL_PERMISSIONS = {
     "participation.view_open311key": set(),
     "participation.change_reportupdate": set(),
     "participation.delete_reportphoto": set(),
+    # Page feedback (C.SI.2.5): Editors read the answers' report; nobody edits answers.
+    "feedback.view_pagefeedback": {"Editors"},
+    "feedback.add_pagefeedback": set(),
+    "feedback.change_pagefeedback": set(),
+    "feedback.delete_pagefeedback": set(),
     # Images and documents are granted per collection, never as model permissions.
     "wagtailimages.add_image": set(),
     "wagtailimages.delete_image": set(),

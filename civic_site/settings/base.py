@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "home",
     "consultations",
     "search",
+    "feedback",  # "How clear is this page?" under every page (C.SI.2.5), its answers and report
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -436,6 +437,8 @@ PARTICIPATION_RATE_LIMITS = {
     "basket": "120/10m/user,400/10m/ip",
     # Neighbourhood reports sent (a "me too" counts as "support"; Open311 clients have their own keys).
     "problem": "5/1h/user,30/1h/ip",
+    # Answers to "How clear is the information on this page?" (feedback/): anonymous, so per address only.
+    "feedback": "10/1h/ip",
 }
 
 # Neighbourhood reports: photos of a report not yet sent wait here, outside MEDIA_ROOT (never public);
