@@ -157,11 +157,23 @@ class LegalNotesLicenceBlock(blocks.StaticBlock):
         admin_text = _("The “Licenza dei contenuti” section, in the prescribed wording (CC BY 4.0).")
 
 
+class CookieTableBlock(blocks.StaticBlock):
+    """The site's cookies (civic_site/cookies.py: technical ones only), as a table: the privacy page lists
+    exactly the cookies the browser test allows (tests/browser/test_cookies.py), in the visitor's language."""
+
+    class Meta:
+        icon = "list-ul"
+        template = "blocks/cookie_table_block.html"
+        label = _("The site's cookies")
+        admin_text = _("The table of the cookies the site sets, kept up to date by the site.")
+
+
 class StandardStreamBlock(BaseStreamBlock):
     """A standard page's body: the shared blocks, the personal data list for the privacy notice and the content
     licence for the legal notes."""
 
     personal_data_list = PersonalDataListBlock()
+    cookie_table = CookieTableBlock()
     legal_notes_licence = LegalNotesLicenceBlock()
 
 
