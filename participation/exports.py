@@ -10,6 +10,7 @@ Nothing here ever writes a name, an email address or an IP address: voters appea
 SECRET_KEY). Everything streams: rows come from ``.iterator(chunk_size=…)`` and go straight to the file.
 """
 
+import contextlib
 import csv
 import datetime
 import io
@@ -446,11 +447,20 @@ def write_csv(tables, path, separator=","):
 
 def write_csv_member(archive, name, table, separator=","):
     """One table as the CSV file ``name`` of an open ZipFile, streamed into it."""
-    with archive.open(name, "w", force_zip64=True) as raw:
-        stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    with zip_text_member(archive, name, encoding="utf-8-sig") as stream:
         write_csv_table(table, stream, separator)
-        stream.flush()
-        stream.detach()
+
+
+@contextlib.contextmanager
+def zip_text_member(archive, name, encoding="utf-8"):
+    """A text stream writing the member ``name`` of an open ZipFile, streamed (ZIP64 for big files)."""
+    with archive.open(name, "w", force_zip64=True) as raw:
+        stream = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        try:
+            yield stream
+        finally:
+            stream.flush()
+            stream.detach()
 
 
 def sheet_titles(names):

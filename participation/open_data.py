@@ -39,7 +39,7 @@ from consultations.licences import licence
 from consultations.models import ConsultationPage, Status
 
 from .budgets import pseudonym_scope
-from .exports import Exporter, exporter_for, write_csv_member, write_geojson_stream
+from .exports import Exporter, exporter_for, write_csv_member, write_geojson_stream, zip_text_member
 
 PUBLISHED_STATUSES = (Status.CLOSED.value, Status.RESULTS.value)
 MAX_AGE = 10 * 60  # seconds a browser or proxy may keep a ZIP or the catalogue before asking again
@@ -146,7 +146,7 @@ def write_page(zipped, exporter, slug):
     files = [write_table(zipped, table, f"{slug}_{table.name}", notes) for table in exporter.tables()]
     if exporter.has_features:
         name = f"{slug}.geojson"
-        with zipped.open(name, "w", force_zip64=True) as raw, _text(raw) as out:
+        with zip_text_member(zipped, name) as out:
             write_geojson_stream(exporter.features(), out)
         files.append({"name": name, "geojson": True})
     for name, content in exporter.extra_files():
@@ -158,22 +158,6 @@ def write_page(zipped, exporter, slug):
         "method": exporter.method(),
         "files": files,
     }
-
-
-class _text:
-    """A UTF-8 text stream over a binary ZIP member, detached (not closed) at the end."""
-
-    def __init__(self, raw):
-        import io
-
-        self.stream = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-
-    def __enter__(self):
-        return self.stream
-
-    def __exit__(self, *exc):
-        self.stream.flush()
-        self.stream.detach()
 
 
 def readme_context(process, pages, files):
