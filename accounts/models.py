@@ -65,3 +65,45 @@ class DataExport(models.Model):
 
     def __str__(self):
         return f"#{self.pk} ({self.status})"
+
+
+class ResidentVerification(models.Model):
+    """That an account belongs to one real person: "one person, one vote" (accounts/residents.py).
+
+    ``identity`` is a keyed hash (HMAC-SHA256) of the person's normalised codice fiscale, never the code itself;
+    it is unique, so one person is verified on at most one account, whichever way they came (SPID, CIE, the
+    census check or the city's desk). Deleting the account deletes this row, and the person can verify
+    another one.
+    """
+
+    SPID, CIE, CENSUS, DESK = "spid", "cie", "census", "desk"
+    METHODS = [
+        (SPID, _("SPID")),
+        (CIE, _("CIE (electronic identity card)")),
+        (CENSUS, _("check against the register of residents")),
+        (DESK, _("in person at a city desk")),
+    ]
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="resident_verification")
+    identity = models.CharField(_("identity (keyed hash)"), max_length=64, unique=True)
+    method = models.CharField(_("method"), max_length=10, choices=METHODS)
+    verified_at = models.DateTimeField(_("verified at"))
+    # Only for the desk: the staff member who saw the document (never the document itself).
+    verified_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+    # What pages' rules need ("16 or over", "living in these postcodes"): unknown stays empty.
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=5, blank=True)
+
+    class Meta:
+        verbose_name = _("resident verification")
+        verbose_name_plural = _("resident verifications")
+
+    def __str__(self):
+        return f"{self.user_id} ({self.method})"

@@ -482,6 +482,12 @@ PERSONAL_EXPORTS_INTERVAL = 3600
 # (`manage.py purge_ip_addresses`, daily; the privacy page says 12 months).
 IP_RETENTION_DAYS = int(os.environ.get("IP_RETENTION_DAYS", "365"))
 
+# Verified residents (accounts/residents.py): the secret key of the keyed hash that stands for a person's
+# codice fiscale (in resident verifications and the imported register of residents). Set once and keep it:
+# changing it makes every verification and imported resident unmatchable. Without it, development derives
+# one from SECRET_KEY; production refuses to start with imported residents and no key (civic_site/checks.py).
+RESIDENT_IDENTITY_KEY = os.environ.get("RESIDENT_IDENTITY_KEY", "").strip()
+
 # Demo content may be created (seed_demo); production.py turns this off.
 ALLOW_DEMO_CONTENT = True
 
