@@ -65,6 +65,21 @@ STAFF_RECORDS = (
 )
 
 
+def verification_export(user):
+    from .residents import verification_of
+
+    verification = verification_of(user)
+    if verification is not None:
+        yield {
+            "method": verification.get_method_display(),
+            "verified": verification.verified_at.isoformat(),
+            "by_city_staff": verification.verified_by_id is not None,
+            "birth_date": verification.birth_date.isoformat() if verification.birth_date else None,
+            "postcode": verification.postcode,
+            "identity_keyed_hash": verification.identity,
+        }
+
+
 def register_all():
     register(
         Holding(
@@ -96,6 +111,27 @@ def register_all():
             order=1000,
             when_deleted=_("The copies of your data prepared for you are deleted."),
         )
+    )
+    register(
+        Holding(
+            "verification",
+            _("Verification as a resident"),
+            (("accounts.ResidentVerification", "user"),),
+            _(
+                "If you verified your account as a resident (with SPID, CIE, the register of residents or at a city "
+                "desk): how and when, your birth date and postcode when the method gave them, and a keyed hash of "
+                "your codice fiscale, which stands for you without being it: the codice fiscale itself is never "
+                "stored. It is kept while you have the account, so that one person has one vote."
+            ),
+            export=verification_export,
+            order=5,
+            when_deleted=_("Your verification is deleted: you can verify another account."),
+        )
+    )
+    not_personal(
+        "accounts.ResidentVerification",
+        "verified_by",
+        "the staff member who verified a person at a city desk: a record of staff work",
     )
     for label, name in STAFF_RECORDS:
         not_personal(label, name, "the admin's record of staff work (pages, revisions, workflow, translations)")
