@@ -80,6 +80,17 @@ def verification_export(user):
         }
 
 
+def identity_logins_export(user):
+    """Which digital identity logs into the account, and since when: the gateway's subject identifier is
+    an opaque number, and nothing else of the person is kept with it (accounts/identity_providers.py)."""
+    for account in user.socialaccount_set.order_by("date_joined", "pk"):
+        yield {
+            "provider": account.provider.upper(),
+            "connected": account.date_joined.isoformat(),
+            "last_login": account.last_login.isoformat() if account.last_login else None,
+        }
+
+
 def register_all():
     register(
         Holding(
@@ -126,6 +137,22 @@ def register_all():
             export=verification_export,
             order=5,
             when_deleted=_("Your verification is deleted: you can verify another account."),
+        )
+    )
+    register(
+        Holding(
+            "identity_logins",
+            _("SPID and CIE logins"),
+            (("socialaccount.SocialAccount", "user"),),
+            _(
+                "If you log in with SPID or CIE: which one, when you first used it and when you last did, and the "
+                "identifier the login service gives us for you, so that your next login reaches the same account. "
+                "Your codice fiscale, names and birth date are read at each login to verify you and are not kept "
+                "with it."
+            ),
+            export=identity_logins_export,
+            order=6,
+            when_deleted=_("The link between your account and your SPID or CIE is deleted."),
         )
     )
     not_personal(

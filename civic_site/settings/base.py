@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",  # two-factor: required for Moderators, Results and administrators (accounts/mfa.py)
+    # SPID and CIE logins through an OpenID Connect gateway (accounts/identity_providers.py)
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     # Django
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -245,6 +248,62 @@ def check_trusted_proxies(entries):
 
 
 check_trusted_proxies(TRUSTED_PROXIES)
+# SPID and CIE (accounts/identity_providers.py, README "SPID and CIE"): through an OpenID Connect gateway that
+# speaks plain OIDC for the national federation (Piedmont's regional identity gateway, a SPID/CIE proxy), with
+# allauth's generic provider. spid-cie-oidc itself needs Django < 5. Each provider is on only when its
+# <NAME>_OIDC_SERVER_URL is set; without it its button is hidden and its login URL answers 404.
+IDENTITY_PROVIDERS = {"spid": "SPID", "cie": "CIE"}  # allauth provider_id: name (also the verification method)
+# The claims each login needs: the codice fiscale, and what a page's rules may ask (age). Asked for with the
+# standard OIDC "claims" parameter too, for gateways that release only what is named.
+IDENTITY_CLAIMS = ["fiscal_number", "given_name", "family_name", "birthdate"]
+
+
+def oidc_identity_apps(environ):
+    """allauth's openid_connect apps for the identity providers configured in ``environ``: PKCE on, the claims
+    asked for, the userinfo read. A server URL without a client id is a mistake, not a hidden button."""
+    import json
+
+    claims = json.dumps(
+        {where: dict.fromkeys(IDENTITY_CLAIMS, {"essential": True}) for where in ("id_token", "userinfo")}
+    )
+    apps = []
+    for provider_id, name in IDENTITY_PROVIDERS.items():
+        prefix = provider_id.upper() + "_OIDC_"
+        server_url = environ.get(prefix + "SERVER_URL", "").strip()
+        if not server_url:
+            continue
+        client_id = environ.get(prefix + "CLIENT_ID", "").strip()
+        if not client_id:
+            raise ImproperlyConfigured(f"{prefix}SERVER_URL is set: set {prefix}CLIENT_ID (and {prefix}CLIENT_SECRET).")
+        apps.append(
+            {
+                "provider_id": provider_id,
+                "name": name,
+                "client_id": client_id,
+                "secret": environ.get(prefix + "CLIENT_SECRET", "").strip(),
+                "settings": {
+                    "server_url": server_url,
+                    "oauth_pkce_enabled": True,
+                    "fetch_userinfo": True,
+                    "scope": environ.get(prefix + "SCOPE", "openid profile").split(),
+                    "auth_params": {"claims": claims},
+                },
+            }
+        )
+    return apps
+
+
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": oidc_identity_apps(os.environ)}}
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.CitizenSocialAccountAdapter"
+# A SPID or CIE login makes its account at once (no sign-up form to fill in with a made-up username). An email
+# the gateway gives is kept only if no other account has it (else the account is made without one) and is not
+# taken as verified; logging in with SPID or CIE never waits for an email to be confirmed: the identity is the proof.
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_REQUIRED = False
+SOCIALACCOUNT_QUERY_EMAIL = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False  # the gateway's tokens are used once, at login, and never kept
 # Two-factor authentication (allauth.mfa): an authenticator app (TOTP) and recovery codes. Required
 # before the admin for the roles in TWO_FACTOR_REQUIRED_GROUPS and superusers, optional
 # for everyone else from their profile. Security keys (WebAuthn) are not offered.
@@ -363,6 +422,9 @@ VIDEO_EMBED_ORIGINS = ["https://www.youtube.com", "https://www.youtube-nocookie.
 # elements the full bundle inserted, so no style needs a hash (tests/test_frontend.py checks the build
 # inserts none). data: images and the data: font are inside Bootstrap Italia's CSS (icons, video.js's icon font).
 _SELF, _NONE = "'self'", "'none'"
+IDENTITY_GATEWAY_ORIGINS = sorted(
+    {origin_of(app["settings"]["server_url"]) for app in SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"]}
+)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [_SELF],
@@ -375,7 +437,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-src": VIDEO_EMBED_ORIGINS,
         "object-src": [_NONE],
         "base-uri": [_SELF],
-        "form-action": [_SELF],
+        # The SPID and CIE buttons post to our login URL, which redirects to the gateway: browsers check a
+        # form's redirects against form-action too.
+        "form-action": [_SELF, *IDENTITY_GATEWAY_ORIGINS],
         "frame-ancestors": [_NONE],
     },
 }
