@@ -158,12 +158,21 @@ class DeleteAccountForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        if not user.has_usable_password():  # an account made by a SPID/CIE login: a recent login confirms
+            del self.fields["password"]
 
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
             raise forms.ValidationError(_("This is not your password. Your account has not been deleted."))
         return password
+
+
+RECENT_LOGIN = 10 * 60  # seconds within which a password-less account's login confirms its deletion
+
+
+def logged_in_recently(user):
+    return user.last_login is not None and (timezone.now() - user.last_login).total_seconds() < RECENT_LOGIN
 
 
 def count_attempt(user):
@@ -193,6 +202,9 @@ def delete_view(request):
         return TemplateResponse(
             request, "accounts/delete.html", {**context, "staff": True}, status=403 if request.method == "POST" else 200
         )
+    if not user.has_usable_password() and not logged_in_recently(user):
+        # No password to ask for (SPID/CIE accounts): a fresh login with the digital identity stands for it.
+        return TemplateResponse(request, "accounts/delete.html", {**context, "log_in_again": True})
     form = DeleteAccountForm(request.POST or None, user=user)
     if request.method == "POST":
         wait = count_attempt(user)

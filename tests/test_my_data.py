@@ -381,3 +381,25 @@ def test_the_demo_privacy_page_uses_the_list_in_both_languages():
         assert kinds.count("personal_data_list") == 1, code
         text = json.dumps(privacy[code]["body"], ensure_ascii=False)
         assert "Indirizzo IP</b>" not in text and "IP address</b>" not in text  # the old hand-written list
+
+
+def test_an_account_without_a_password_confirms_its_deletion_with_a_recent_login(client, citizen, site):  # noqa: F811
+    """Accounts made by a SPID/CIE login have no password: a login in the last minutes confirms instead."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    person = citizen["user"]
+    person.set_unusable_password()
+    person.save()
+    client.force_login(person)  # sets last_login to now
+    User.objects.filter(pk=person.pk).update(last_login=timezone.now() - timedelta(hours=1))
+    stale = client.get("/en/accounts/delete/")
+    assert "log in again with SPID or CIE" in stale.content.decode() and 'name="confirm"' not in stale.content.decode()
+    assert client.post("/en/accounts/delete/", {"confirm": "on"}).status_code == 200
+    assert User.objects.filter(pk=person.pk).exists()
+    client.force_login(person)
+    fresh_page = client.get("/en/accounts/delete/").content.decode()
+    assert 'name="password"' not in fresh_page and 'name="confirm"' in fresh_page
+    response = client.post("/en/accounts/delete/", {"confirm": "on"})
+    assert response.status_code == 302 and not User.objects.filter(pk=person.pk).exists()
