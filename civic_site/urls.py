@@ -52,6 +52,8 @@ urlpatterns += i18n_patterns(
     path("search/", search_views.search, name="search"),
     path("accounts/profile/", account_views.profile, name="accounts_profile"),
     path("accounts/participation/", my_participation, name="accounts_participation"),
+    # replaced by the census helper's view at merge
+    path("accounts/verify/", account_views.verify_placeholder, name="accounts_verify"),
     # Following processes and notifications (participation/following.py): preferences, follow, unsubscribe.
     path("accounts/notifications/", following.preferences_view, name="notification_preferences"),
     path("notifications/", include(following)),

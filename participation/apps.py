@@ -19,6 +19,10 @@ class ParticipationConfig(AppConfig):
 
         invalidation.connect()
 
+        from .core import eligibility
+
+        eligibility.connect()  # counts follow accounts' verification and the pages' rule on who may take part
+
         from . import personal_data
 
         personal_data.register_all()  # what participation holds about a citizen (accounts.registry)

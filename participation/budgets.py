@@ -43,6 +43,7 @@ from civic_site.pages import public
 from . import budgeting
 from .comments import has_verified_email
 from .core import ratelimit
+from .core.eligibility import check_eligible, counted_votes_q, eligibility_for
 from .core.errors import Rejected
 from .core.groups import default_language
 from .core.invalidation import group_changed
@@ -221,11 +222,15 @@ def my_ballot(budget, user):
     return ballot, keys
 
 
-def _check_can_change(budget, user, ip_address, action="basket"):
+def _check_can_change(budget, user, ip_address, action="basket", eligible=True):
+    """The rules every change obeys; ``eligible``: the page's rule on who may vote too (filling a basket and
+    casting it; taking projects out or withdrawing a ballot stays open to everyone who has one)."""
     if not user.is_authenticated:
         raise BallotRejected(_("Log in to vote."))
     if not has_verified_email(user):
         raise BallotRejected(_("Confirm your email address before voting: we sent you a link."))
+    if eligible:
+        check_eligible(budget, user, BallotRejected)
     ratelimit.enforce(
         action,
         BallotRejected,
@@ -265,7 +270,7 @@ def change_basket(*, budget, user, project_id, add, ip_address=None):
     this budget, and, when adding, when the basket would break the budget, the most projects or the most
     per category in each district.
     """
-    _check_can_change(budget, user, ip_address)
+    _check_can_change(budget, user, ip_address, eligible=add)
     projects = budget_projects(budget)
     text = str(project_id)
     key = projects.by_pk.get(int(text)) if text.isascii() and text.isdecimal() and len(text) < 12 else None
@@ -338,7 +343,7 @@ def _rules_message(budget, projects, keys):
 
 def withdraw(*, budget, user, ip_address=None):
     """Take back a cast ballot while voting is open: it is a basket again, no longer counted."""
-    _check_can_change(budget, user, ip_address, action="vote")
+    _check_can_change(budget, user, ip_address, action="vote", eligible=False)
     with transaction.atomic():
         ballot = _locked_ballot(budget, user, create=False)
         if ballot is None or not ballot.is_cast:
@@ -353,16 +358,28 @@ def withdraw(*, budget, user, ip_address=None):
 # --- the count --------------------------------------------------------------------------------------
 
 
+def counted_ballots_q(budget, prefix=""):
+    """A Q keeping the cast ballots that count under the budget's rule on who may vote (``prefix``: "ballot__"
+    from a ballot's projects): every one under the email rule; under the resident rule, paper ballots (checked
+    at the voting point) and the online ballots of eligible accounts."""
+    online = counted_votes_q(budget, f"{prefix}user")
+    if not online:  # Q() | paper would keep the paper ballots only
+        return online
+    return online | Q(**{f"{prefix}channel": Ballot.PAPER})
+
+
 def counted_ballots(budget):
     """The cast ballots, grouped: {"ballots": [(sorted project keys, how many)], "online": n, "paper": n}.
 
-    One query, kept in the shared cache until a ballot is cast or withdrawn (``votes:<key>``)."""
+    One query, kept in the shared cache until a ballot is cast or withdrawn (``votes:<key>``) or the rule on
+    who may vote changes."""
 
     def count():
         # Read in ballot order and counted as they come: memory holds the distinct baskets, not every
         # ballot (100,000 ballots: a few MB, not tens).
         rows = (
             BallotProject.objects.filter(ballot__group_id=budget.group_key, ballot__checked_out_at__isnull=False)
+            .filter(counted_ballots_q(budget, "ballot__"))
             .order_by("ballot_id")
             .values_list("ballot_id", "ballot__channel", "project_key")
         )
@@ -668,8 +685,9 @@ def hmac_pseudonym(subject):
 
 
 def pabulib_text(budget):
-    """The budget's projects and anonymised cast ballots as a Pabulib ``.pb`` file (https://pabulib.org/format),
-    projects by their code, with the funded ones marked once voting has closed."""
+    """The budget's projects and anonymised cast ballots (those its rule on who may vote counts) as a Pabulib
+    ``.pb`` file (https://pabulib.org/format), projects by their code, with the funded ones marked once voting
+    has closed."""
     rules = budget.rules
     with translation.override(default_language()):
         projects = budget_projects(rules)
@@ -696,6 +714,7 @@ def pabulib_text(budget):
     ]
     ballots = (
         Ballot.objects.filter(group_id=budget.group_key, checked_out_at__isnull=False)
+        .filter(counted_ballots_q(rules))  # the ballots the results count
         .order_by("checked_out_at", "pk")
         .prefetch_related("projects")
     )
@@ -872,6 +891,7 @@ def budget_context(budget, request, errors=None):
     projects = budget_projects(budget) if budget.pk else BudgetProjects([], {}, {}, {})
     ballot, keys = my_ballot(budget, user)
     filters = ProjectFilter(request.GET, projects)
+    eligibility = eligibility_for(budget, user, next_url=f"{budget.url or ''}#basket")
     context = {
         "rules": rules,
         "projects": projects,
@@ -879,7 +899,8 @@ def budget_context(budget, request, errors=None):
         "filters": filters,
         "ballot": ballot,
         "basket": basket_summary(budget, projects, keys),
-        "can_vote": rules.is_open and user.is_authenticated and has_verified_email(user),
+        "eligibility": eligibility,
+        "can_vote": rules.is_open and user.is_authenticated and has_verified_email(user) and eligibility.may_take_part,
         "budget_errors": errors or [],
         "total_budget_text": euros(rules.total_budget),
         "rules_text": rules_text(budget),

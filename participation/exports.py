@@ -81,6 +81,7 @@ class Tally:
     total: tuple = None
     header: int = 0
     page: str = None  # in a process: the title of the page the tally belongs to
+    note: object = None  # a sentence under the table (votes the page's rule left out: core.eligibility.Excluded)
 
     def under(self, page):
         """This tally as one of a process's: named after ``page``'s slug, listed under its title."""

@@ -7,6 +7,7 @@ from itertools import groupby
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from .core.eligibility import excluded
 from .exports import CHUNK, Exporter, Table, Tally, columns, pseudonym, register
 from .models import Ballot, BudgetPage
 
@@ -103,6 +104,8 @@ class BudgetExporter(Exporter):
                 [(row.position, row.page.code, row.page.title, row.page.cost, row.votes, row.funded) for row in rows],
                 total=(None, None, _("Funded"), sum((row.page.cost for row in funded), Decimal(0)), None, len(funded)),
                 header=2,
+                # Under the resident rule: online ballots not counted (paper ones were checked at the voting point).
+                note=excluded(self.page, self.cast().filter(channel=Ballot.ONLINE)),
             )
         ]
 

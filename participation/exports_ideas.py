@@ -5,6 +5,7 @@ import datetime
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from .core.eligibility import excluded
 from .exports import CHUNK, Exporter, Table, Tally, columns, point, register
 from .models import Idea, IdeaMapPage, IdeaStatus, IdeaSupport
 
@@ -100,6 +101,8 @@ class IdeaMapExporter(Exporter):
             columns((_("Category"), str), (_("Ideas"), int), (_("Supports"), int), (_("Comments"), int)),
             rows,
             total=(_("Total"), *(sum(row[index] for row in rows) for index in (1, 2, 3))),
+            # Under the resident rule: supports of the published ideas that the counts leave out.
+            note=excluded(self.page, IdeaSupport.objects.filter(idea__in=self.published().values("pk"))),
         )
 
     def by_status(self):

@@ -5,6 +5,7 @@ from itertools import groupby
 
 from django.utils.translation import gettext_lazy as _
 
+from .core.eligibility import excluded
 from .exports import CHUNK, Exporter, Table, Tally, columns, pseudonym, register
 from .models import PollPage, PollVote
 
@@ -68,6 +69,7 @@ class PollExporter(Exporter):
         from .polls import _positions, ranked_tally, tally
 
         options = self.options()
+        left_out = excluded(self.page, self.votes())  # under the resident rule: votes not counted
         if not self.page.rules.is_ranked:
             rows, voters = tally(self.page, options)
             return [
@@ -77,6 +79,7 @@ class PollExporter(Exporter):
                     columns((_("Option"), str), (_("Votes"), int), (_("% of voters"), float)),
                     [(row["option"].label, row["count"], float(row["percent"])) for row in rows],
                     total=(_("Voters"), voters, None),
+                    note=left_out,
                 )
             ]
         rows, voters, result = ranked_tally(self.page, options)
@@ -108,6 +111,7 @@ class PollExporter(Exporter):
                 ],
                 total=(None, _("Voters"), voters, None, None),
                 header=1,
+                note=left_out,
             )
         ]
 

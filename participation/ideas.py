@@ -19,7 +19,8 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.paginator import Paginator
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone, translation
@@ -33,6 +34,14 @@ from civic_site import pagecache
 from . import geometry
 from .comments import has_verified_email
 from .core import ratelimit
+from .core.eligibility import (
+    check_eligible,
+    counted_votes_q,
+    eligibility_for,
+    may_be_counted,
+    rule_text,
+    rules_pages,
+)
 from .core.errors import Rejected
 from .core.groups import group_for, live_translation
 from .core.invalidation import cached_status_counts, group_changed, page_and_process_changed
@@ -268,7 +277,9 @@ def set_support(*, idea, user, support, ip_address=None, page=None):
     """``user`` supports ``idea`` (``support=True``) or withdraws; at most one support each, counted once.
 
     Supports are taken, and withdrawn, in the map's window for ideas (``page``: the map, else looked up):
-    once it closes the counts are what the City's offices assess, and they no longer move.
+    once it closes the counts are what the City's offices assess, and they no longer move. Only citizens the
+    map's rule on who may take part lets in may support; anyone may withdraw a support. ``support_count`` holds
+    the supports that count under that rule (see :func:`recount_supports`).
     """
     if not user.is_authenticated:
         raise IdeaRejected(_("Log in to support an idea."))
@@ -281,6 +292,8 @@ def set_support(*, idea, user, support, ip_address=None, page=None):
     rules = page.rules if page is not None else None
     if rules is None or not rules.is_open:
         raise IdeaRejected(supports_closed_message(rules))
+    if support:
+        check_eligible(page, user, IdeaRejected)
     ratelimit.enforce(
         "support",
         IdeaRejected,
@@ -301,9 +314,36 @@ def set_support(*, idea, user, support, ip_address=None, page=None):
             deleted, _rows = IdeaSupport.objects.filter(idea=idea, user=user).delete()
             if not deleted:
                 return False
-            Idea.objects.filter(pk=idea.pk).update(support_count=F("support_count") - 1)
+            if may_be_counted(page, user):  # a support the rule left out was never in the count
+                Idea.objects.filter(pk=idea.pk).update(support_count=F("support_count") - 1)
         ideas_changed(idea.group_id)
     return True
+
+
+def recount_supports(page, ideas=None):
+    """Set ``support_count`` of the map's ideas (``ideas``: some of their pks) to the supports that count under
+    the map's rule on who may take part: after the rule changes (the map is published) or a supporter's
+    verification does. One UPDATE."""
+    counted = (
+        IdeaSupport.objects.filter(idea=OuterRef("pk"))
+        .filter(counted_votes_q(page))
+        .order_by()
+        .values("idea")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    found = Idea.objects.filter(group=page.group_key)
+    if ideas is not None:
+        found = found.filter(pk__in=list(ideas))
+    found.update(support_count=Coalesce(Subquery(counted), 0))
+
+
+def map_published(sender, instance, **kwargs):
+    """Signal receiver (page_published, IdeaMapPage): its rule on who may take part may have changed, so its
+    ideas' supports are counted again, and the pages showing them dropped."""
+    page = instance.specific
+    recount_supports(page)
+    ideas_changed(page.translation_key)
 
 
 def supports_closed_message(rules):
@@ -472,6 +512,7 @@ def map_context(page, request):
         "status_rows": [(value, label, counts[value]) for value, label in IdeaStatus.choices if counts[value]],
         "total_ideas": sum(counts.values()),
         "can_submit": rules.is_open and user.is_authenticated and has_verified_email(user),
+        "support_rule": rule_text(rules),  # proposing an idea needs a confirmed email only
         "map_json": json.dumps(map_config(page)),
     }
 
@@ -627,6 +668,7 @@ def idea_response(request, thread, extra_context=None, status=200):
     user = request.user
     idea.supported = user.is_authenticated and IdeaSupport.objects.filter(idea=idea, user=user).exists()
     answer, answer_language = idea.answer_in(translation.get_language())
+    eligibility = eligibility_for(page, user, next_url=f"{idea_url(page, idea.pk)}#support")
     context = page.get_context(request, with_list=False)
     context.update(
         {
@@ -637,7 +679,11 @@ def idea_response(request, thread, extra_context=None, status=200):
             ),
             "answer": answer,
             "answer_language": answer_language,
-            "can_support": user.is_authenticated and has_verified_email(user),
+            "eligibility": eligibility,
+            # Withdrawing stays open to a supporter the map's rule no longer lets in (their support is not counted).
+            "can_support": user.is_authenticated
+            and has_verified_email(user)
+            and (eligibility.may_take_part or idea.supported),
             "supports_closed": None if page.rules.is_open else supports_closed_message(page.rules),
             "is_author": user.is_authenticated and idea.user_id == user.pk,
             **(extra_context or {}),
@@ -850,14 +896,18 @@ def public_map_for(idea, language_codes):
 def merge(duplicate, original):
     """``duplicate`` now points at ``original``: its supporters move there, each counted once, and its
     discussion joins the original's (each thread whole, in its place by date)."""
-    from .models import ParticipationComment
+    from .models import IdeaMapPage, ParticipationComment
 
     with transaction.atomic():
         already = IdeaSupport.objects.filter(idea=original).values("user")
         IdeaSupport.objects.filter(idea=duplicate).exclude(user__in=already).update(idea=original)
         IdeaSupport.objects.filter(idea=duplicate).delete()
-        for idea in (original, duplicate):
-            Idea.objects.filter(pk=idea.pk).update(support_count=IdeaSupport.objects.filter(idea=idea).count())
+        page = rules_pages(IdeaMapPage, [original.group_id]).get(original.group_id)
+        if page is not None:  # counted under the map's rule on who may take part
+            recount_supports(page, [original.pk, duplicate.pk])
+        else:
+            for idea in (original, duplicate):
+                Idea.objects.filter(pk=idea.pk).update(support_count=IdeaSupport.objects.filter(idea=idea).count())
         moved = ParticipationComment.objects.filter(group=duplicate.key)
         if moved.exists():
             group_for(original.key, Idea)

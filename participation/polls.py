@@ -17,6 +17,7 @@ from civic_site import pagecache
 
 from .comments import has_verified_email
 from .core import ratelimit
+from .core.eligibility import check_eligible, counted_votes_q, counting_stamp, eligibility_for
 from .core.errors import Rejected
 from .core.invalidation import group_changed
 from .models import PollPage, PollVote, PollVoteChoice
@@ -34,14 +35,16 @@ def votes_tag(key):
 
 
 def _counted(poll, kind, option_keys, count):
-    """``count()``'s result for ``poll``'s group, from the cache while no vote has changed it."""
+    """``count()``'s result for ``poll``'s group, from the cache while no vote has changed it nor the rule on who
+    may vote (a budget's ballots too)."""
     from django.core.cache import cache
 
     from civic_site import pagecache
 
     tag = votes_tag(poll.group_key)
     version = pagecache.versions([tag])[tag]
-    digest = hashlib.sha256(",".join(sorted(str(key) for key in option_keys)).encode()).hexdigest()[:16]
+    counted = ",".join(sorted(str(key) for key in option_keys)) + "|" + counting_stamp(poll)
+    digest = hashlib.sha256(counted.encode()).hexdigest()[:16]
     key = f"tally:{kind}:{poll.group_key}:{version}:{digest}"
     counted = cache.get(key)
     if counted is None:
@@ -107,6 +110,7 @@ def cast_vote(*, poll, user, option_ids=(), ranking=None, ip_address=None):
         raise VoteRejected(_("Log in to vote."))
     if not has_verified_email(user):
         raise VoteRejected(_("Confirm your email address before voting: we sent you a link."))
+    check_eligible(poll, user, VoteRejected)
     ratelimit.enforce(
         "vote",
         VoteRejected,
@@ -191,7 +195,8 @@ def tally(poll, options=None):
             f"option_{index}": Count("choices", filter=Q(choices__option_key=option.translation_key))
             for index, option in enumerate(options)
         }
-        return PollVote.objects.filter(group=poll.group_key).aggregate(voters=Count("pk", distinct=True), **per_option)
+        votes = PollVote.objects.filter(group=poll.group_key).filter(counted_votes_q(poll))
+        return votes.aggregate(voters=Count("pk", distinct=True), **per_option)
 
     counts = _counted(poll, "choice", [option.translation_key for option in options], count)
     voters = counts["voters"]
@@ -215,8 +220,10 @@ def ranked_tally(poll, options=None):
 
     def count():
         ballots = defaultdict(dict)
-        rows = PollVoteChoice.objects.filter(vote__group=poll.group_key, rank__isnull=False).values_list(
-            "vote_id", "option_key", "rank"
+        rows = (
+            PollVoteChoice.objects.filter(vote__group=poll.group_key, rank__isnull=False)
+            .filter(counted_votes_q(poll, "vote__user"))
+            .values_list("vote_id", "option_key", "rank")
         )
         for vote_id, key, rank in rows.iterator(chunk_size=5000):
             if key in by_key:
@@ -293,11 +300,13 @@ def poll_context(poll, request, form_errors=None, submitted=None):
         options = list(poll.options.all())
     else:
         options = list(poll.options.select_related("image").prefetch_related("image__renditions"))
+    eligibility = eligibility_for(poll, user, next_url=f"{poll.url or ''}#vote")
     context = {
         "rules": rules,
         "options": options,
         "has_voted": has_voted,
-        "can_vote": rules.is_open and user.is_authenticated and has_verified_email(user),
+        "eligibility": eligibility,
+        "can_vote": rules.is_open and user.is_authenticated and has_verified_email(user) and eligibility.may_take_part,
         "vote_errors": form_errors or [],
         "show_results": results_visible(rules, has_voted),
     }

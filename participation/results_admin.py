@@ -81,7 +81,9 @@ def results_and_exporter(request, page_id):
     """(the specific page, its exporter) or 403 without the permission, 404 for a page without results."""
     if not may_view(request.user):
         raise PermissionDenied
-    page = get_object_or_404(Page, pk=page_id).specific
+    generic = get_object_or_404(Page.objects.select_related("locale"), pk=page_id)
+    page = generic.specific
+    page.locale = generic.locale  # read by the exporters (the page's language, its rules page): no query more
     try:
         return page, exporter_for(page)
     except ExportError:
@@ -157,6 +159,7 @@ def shown_tallies(exporter):
             ],
             "rows": [cells(tally, row) for row in tally.rows],
             "total": cells(tally, tally.total) if tally.total is not None else None,
+            "note": str(tally.note) if tally.note else "",
         }
         for tally in exporter.tallies()
     ]

@@ -29,6 +29,12 @@ from civic_site.pages import SitePageMixin
 from consultations.blocks import ConsultationStreamBlock
 from consultations.models import validate_point
 from consultations.schedule import PhaseWindowFormMixin, PhaseWindowMixin
+from participation.core.eligibility import (
+    EligibilityFormMixin,
+    EligibilityMixin,
+    eligibility_panel,
+    synchronised_fields,
+)
 from participation.core.groups import ParticipationPageMixin
 from participation.core.models import TranslationGroup
 
@@ -70,7 +76,7 @@ class District(TranslatableMixin, models.Model):
         return _("District %(number)s: %(name)s") % {"number": self.number, "name": self.name}
 
 
-class BudgetPageForm(PhaseWindowFormMixin, WagtailAdminPageForm):
+class BudgetPageForm(EligibilityFormMixin, PhaseWindowFormMixin, WagtailAdminPageForm):
     """The rules must make a ballot possible, and cannot change under ballots already cast."""
 
     closes_before_opens_message = _("Voting must close after it opens.")
@@ -96,7 +102,7 @@ class BudgetPageForm(PhaseWindowFormMixin, WagtailAdminPageForm):
         return cleaned
 
 
-class BudgetPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, RoutablePageMixin, Page):
+class BudgetPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, EligibilityMixin, RoutablePageMixin, Page):
     """Citizens choose which projects to fund within a budget, under rules the editor sets."""
 
     RULE_KNAPSACK, RULE_APPROVAL = "knapsack", "approval"
@@ -173,13 +179,14 @@ class BudgetPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, Routab
             ],
             heading=_("Voting rules"),
         ),
+        eligibility_panel(),
         MultiFieldPanel([FieldPanel("results_method"), FieldPanel("citizen_weight")], heading=_("Results")),
     ]
     search_fields = Page.search_fields + [index.SearchField("intro")]
     override_translatable_fields = [
         SynchronizedField(name, overridable=False)
         for name in ("phase_key", *RULE_FIELDS, "results_method", "citizen_weight")
-    ]
+    ] + synchronised_fields()
 
     parent_page_types = ["consultations.ConsultationPage"]
     subpage_types = ["participation.ProjectPage"]

@@ -30,6 +30,12 @@ from consultations.models import validate_point
 from consultations.panels import LeafletPanel
 from consultations.schedule import PhaseWindowFormMixin, PhaseWindowMixin
 from participation import geometry
+from participation.core.eligibility import (
+    EligibilityFormMixin,
+    EligibilityMixin,
+    eligibility_panel,
+    synchronised_fields,
+)
 from participation.core.groups import ParticipationPageMixin
 from participation.core.models import TranslationGroup
 from participation.panels import AreaWidget
@@ -72,7 +78,7 @@ class CategoryIcon(models.TextChoices):
     HORN = "it-horn", _("Horn")
 
 
-class IdeaMapPageForm(PhaseWindowFormMixin, WagtailAdminPageForm):
+class IdeaMapPageForm(EligibilityFormMixin, PhaseWindowFormMixin, WagtailAdminPageForm):
     """The map's admin form: dates inside a phase of the process; the centre inside the area."""
 
     closes_before_opens_message = _("Submissions must close after they open.")
@@ -93,7 +99,7 @@ class IdeaMapPageForm(PhaseWindowFormMixin, WagtailAdminPageForm):
         return cleaned
 
 
-class IdeaMapPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, RoutablePageMixin, Page):
+class IdeaMapPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, EligibilityMixin, RoutablePageMixin, Page):
     """A map of a process's area where citizens pin ideas, find similar ones, support them."""
 
     intro = models.TextField(_("introduction"), max_length=1000, blank=True)
@@ -145,6 +151,12 @@ class IdeaMapPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, Routa
             ],
             heading=_("Submissions"),
         ),
+        eligibility_panel(
+            help_text=_(
+                "Applies to supporting ideas: only the supports of citizens allowed here are counted. Anyone with "
+                "an account and a confirmed email address can propose an idea."
+            )
+        ),
     ]
     search_fields = Page.search_fields + [index.SearchField("intro")]
     override_translatable_fields = [
@@ -153,6 +165,7 @@ class IdeaMapPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, Routa
         SynchronizedField("zoom", overridable=False),
         SynchronizedField("area", overridable=False),
         SynchronizedField("moderate_first", overridable=False),
+        *synchronised_fields(),
     ]
 
     parent_page_types = ["consultations.ConsultationPage"]

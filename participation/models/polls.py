@@ -12,13 +12,19 @@ from wagtail_localize.fields import SynchronizedField
 
 from civic_site.pages import SitePageMixin
 from consultations.schedule import PhaseWindowFormMixin, PhaseWindowMixin
+from participation.core.eligibility import (
+    EligibilityFormMixin,
+    EligibilityMixin,
+    eligibility_panel,
+    synchronised_fields,
+)
 from participation.core.groups import ParticipationPageMixin
 from participation.core.models import TranslationGroup
 
 MAX_OPTIONS = 10
 
 
-class PollPageForm(PhaseWindowFormMixin, WagtailAdminPageForm):
+class PollPageForm(EligibilityFormMixin, PhaseWindowFormMixin, WagtailAdminPageForm):
     """Editors cannot break a running tally: options with votes stay, dates lie in a phase, limits make sense."""
 
     closes_before_opens_message = _("The poll must close after it opens.")
@@ -74,7 +80,7 @@ def voting_method(ranked, max_choices):
     return PollPage.METHOD_MULTIPLE if max_choices > 1 else PollPage.METHOD_SINGLE
 
 
-class PollPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, RoutablePageMixin, Page):
+class PollPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, EligibilityMixin, RoutablePageMixin, Page):
     """Citizens choose among options the city proposes (e.g. Parco Dora layouts), one vote each."""
 
     RESULTS_ALWAYS, RESULTS_AFTER_VOTE, RESULTS_AFTER_CLOSE = "always", "after_vote", "after_close"
@@ -120,12 +126,14 @@ class PollPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, Routable
             ],
             heading=_("Voting rules"),
         ),
+        eligibility_panel(),
     ]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("question")]
-    # The phase and the voting method are the same in every language: translators don't see them.
+    # The phase, the voting method and who may vote are the same in every language: translators don't see them.
     override_translatable_fields = [
         SynchronizedField("phase_key", overridable=False),
         SynchronizedField("ranked", overridable=False),
+        *synchronised_fields(),
     ]
 
     parent_page_types = ["consultations.ConsultationPage"]
