@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.sites.models import Site as DjangoSite
 from django.utils import timezone, translation
 
+from accounts.demo import ensure_demo_verified
 from consultations.models import ConsultationPage
 
 from .comments import post_comment
@@ -504,7 +505,9 @@ def ensure_budgets(consultation):
 
     districts, categories, created = ensure_budget_vocabulary()
     open_data = {**BUDGETS["budget"], "projects": BUDGETS["projects"]}
-    open_budget, made = _ensure_budget(consultation, open_data, 1, districts, categories)
+    # AxTO: one real person, one vote (participation.core.eligibility); the demo voters are verified residents.
+    residents_16 = {"who_may_take_part": "resident", "minimum_age": 16}
+    open_budget, made = _ensure_budget(consultation, open_data, 1, districts, categories, **residents_16)
     created += made
     closed, made = _ensure_budget(
         consultation,
@@ -513,12 +516,16 @@ def ensure_budgets(consultation):
         districts,
         categories,
         results_method=BudgetPage.METHOD_COMBINED,
+        **residents_16,
     )
     created += made
     budgets = {"open": open_budget, "closed": closed}
     for kind, (online, paper) in DEMO_BALLOTS.items():
         created += ensure_budget_ballots(budgets[kind]["it"], online, paper, seed=kind)
     return budgets, created
+
+
+DEMO_VOTER_RESIDENTS = 10  # demo voters are the demo register's people from number 10 on (accounts.demo)
 
 
 def demo_voters(count):
@@ -580,6 +587,7 @@ def ensure_budget_ballots(budget, online, paper, seed):
     created = 0
     cast_at = budget.opens_at + timedelta(hours=1)
     voters = demo_voters(online)
+    ensure_demo_verified(voters, first_number=DEMO_VOTER_RESIDENTS)
     have = set(Ballot.objects.filter(group=group, user__in=voters).values_list("user_id", flat=True))
     drawn = [ballot() for _ in range(online + paper)]  # drawn in full every run: the same ballots each time
     for voter, chosen in zip(voters, drawn[:online], strict=True):

@@ -299,3 +299,17 @@ def test_the_open_processes_stay_featured_on_the_home_pages(site_tree):
     for code in ("it", "en"):
         featured = [item.page_id for item in HomePageFeaturedPage.objects.filter(home_page=site_tree["home"][code])]
         assert featured == [page.pk for page in site_tree["consultations"][code][:3]]
+
+
+def test_the_axto_vote_is_for_verified_residents_and_the_demo_voters_are_verified(seeded, db):
+    from accounts.demo import CITIZENS, UNVERIFIED_CITIZEN
+    from accounts.models import ResidentVerification, User
+    from participation.models import Ballot, BudgetPage
+
+    budgets = BudgetPage.objects.filter(locale__language_code="it")
+    assert budgets.exists() and {(page.who_may_take_part, page.minimum_age) for page in budgets} == {("resident", 16)}
+    verified = set(ResidentVerification.objects.values_list("user__email", flat=True))
+    assert {email for email, _name in CITIZENS} - verified == {UNVERIFIED_CITIZEN[0]}
+    online = Ballot.objects.filter(user__isnull=False)
+    assert online.exists() and not online.filter(user__resident_verification__isnull=True).exists()
+    assert User.objects.get(email=UNVERIFIED_CITIZEN[0]).has_usable_password()
