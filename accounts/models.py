@@ -107,3 +107,50 @@ class ResidentVerification(models.Model):
 
     def __str__(self):
         return f"{self.user_id} ({self.method})"
+
+
+class CensusImport(models.Model):
+    """One import of the city's register of residents (accounts/census.py). An import replaces the whole
+    register, so the latest one is the register in force; earlier ones stay as a record of who imported what
+    and when, with the counts (never a codice fiscale, nor a line of the file)."""
+
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    imported_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("imported by")
+    )
+    source = models.CharField(_("source"), max_length=20)  # "admin" or "command"
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_stored = models.PositiveIntegerField(_("rows stored"), default=0)
+    rows_refused = models.PositiveIntegerField(_("rows refused"), default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        default_permissions = ()
+        verbose_name = _("import of the register of residents")
+        verbose_name_plural = _("imports of the register of residents")
+
+    def __str__(self):
+        return f"#{self.pk} ({self.rows_stored})"
+
+
+class CensusResident(models.Model):
+    """One person of the city's register of residents, as the census check needs them and no more: the keyed
+    hash of their codice fiscale (accounts/residents.py ``identity_hash``; the code itself is never stored),
+    their postcode (the citizen types it too, as a second factor) and birth year (with the code's day and
+    month, the birth date that pages' age rules need)."""
+
+    identity = models.CharField(_("identity (keyed hash)"), max_length=64, unique=True)
+    postcode = models.CharField(_("postcode"), max_length=5)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"))
+    batch = models.ForeignKey(CensusImport, on_delete=models.CASCADE, related_name="+", verbose_name=_("import"))
+
+    class Meta:
+        default_permissions = ()
+        # The Registry role (accounts/migrations/0007_registry_role.py): import the register, verify at the desk.
+        permissions = [("manage_residents", _("Can import the register of residents and verify people at a desk"))]
+        verbose_name = _("resident")
+        verbose_name_plural = _("register of residents")
+
+    def __str__(self):
+        return f"#{self.pk}"

@@ -160,5 +160,10 @@ def register_all():
         "verified_by",
         "the staff member who verified a person at a city desk: a record of staff work",
     )
+    not_personal(
+        "accounts.CensusImport",
+        "imported_by",
+        "the staff member who imported the register of residents: a record of staff work",
+    )
     for label, name in STAFF_RECORDS:
         not_personal(label, name, "the admin's record of staff work (pages, revisions, workflow, translations)")

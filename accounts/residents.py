@@ -42,12 +42,12 @@ class AlreadyVerified(Exception):
     """The account is already verified as a different person."""
 
 
-def _even_value(char):
-    return int(char) if char.isdigit() else ord(char) - ord("A")
+EVEN_VALUES = {char: int(char) if char.isdigit() else ord(char) - ord("A") for char in ODD_VALUES}
 
 
 def check_character(first15):
-    total = sum(ODD_VALUES[c] if i % 2 == 0 else _even_value(c) for i, c in enumerate(first15))
+    # Two sums over slices, with the values looked up: it runs twice per row of a 900,000-row import.
+    total = sum(ODD_VALUES[c] for c in first15[0::2]) + sum(EVEN_VALUES[c] for c in first15[1::2])
     return chr(ord("A") + total % 26)
 
 
@@ -64,7 +64,7 @@ def normalise(code):
         if chars[position] in OMOCODE_LETTERS:
             chars[position] = str(OMOCODE_LETTERS.index(chars[position]))
     base = "".join(chars)
-    return base + check_character(base)
+    return code if base == code[:15] else base + check_character(base)
 
 
 def is_valid_code(code):

@@ -39,16 +39,6 @@ def profile(request):
     return TemplateResponse(request, "accounts/profile.html", {"form": form})
 
 
-# replaced by the census helper's view at merge
-@login_required
-def verify_placeholder(request):
-    """Stands for the "verify your account" page (SPID, CIE, census check) until it is merged: the
-    participation pages link here with ``?next=``."""
-    from django.http import HttpResponse
-
-    return HttpResponse("Verify your account: this page is being built.", content_type="text/plain; charset=utf-8")
-
-
 @never_cache
 def admin_login(request):
     """Wagtail's /admin/login/, replaced: staff log in through allauth like everyone else.

@@ -88,6 +88,43 @@ def check_map_tiles_allowed(app_configs=None, **kwargs):
     ]
 
 
+@register(TAG)
+def check_resident_identity_key(app_configs=None, **kwargs):
+    """Without RESIDENT_IDENTITY_KEY the keyed hashes of the codici fiscali come from SECRET_KEY: rotating it
+    would make every imported resident and every verification unmatchable (the same person could then verify a
+    second account). Production refuses that once the register or a verification holds any rows."""
+    if settings.DEBUG or getattr(settings, "RESIDENT_IDENTITY_KEY", ""):
+        return []
+    if not identities_stored():
+        return []
+    return [
+        Error(
+            "RESIDENT_IDENTITY_KEY is not set, and the database holds imported residents or verified accounts.",
+            hint='Set RESIDENT_IDENTITY_KEY to a long random secret (e.g. python -c "import secrets; '
+            'print(secrets.token_urlsafe(48))"), kept apart from SECRET_KEY and never changed; then import the '
+            "register of residents again (manage.py import_residents) and ask verified residents to verify again.",
+            id="civic_site.E004",
+        )
+    ]
+
+
+def identities_stored():
+    """Whether the register of residents or the verifications hold any row. False before `migrate` has made the
+    tables, or when the database cannot be reached (collectstatic at build time): the check must not crash."""
+    from django.db import DatabaseError, connection
+
+    from accounts.models import CensusResident, ResidentVerification
+
+    try:
+        tables = set(connection.introspection.table_names())
+        return any(
+            model._meta.db_table in tables and model.objects.exists()
+            for model in (CensusResident, ResidentVerification)
+        )
+    except DatabaseError:
+        return False
+
+
 def refuse_to_start():
     """For servers that run no system checks (gunicorn): raise on the errors `manage.py check` reports."""
     errors = [message for message in run_checks(tags=[TAG]) if message.is_serious()]

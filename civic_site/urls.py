@@ -12,7 +12,7 @@ from accounts import my_data
 from accounts import views as account_views
 from accounts.my_participation import my_participation
 from consultations import views as consultation_views
-from participation import following, open_data
+from participation import following, open_data, verification
 from search import views as search_views
 
 from .views import healthz, ideas_feed, root_redirect
@@ -52,8 +52,6 @@ urlpatterns += i18n_patterns(
     path("search/", search_views.search, name="search"),
     path("accounts/profile/", account_views.profile, name="accounts_profile"),
     path("accounts/participation/", my_participation, name="accounts_participation"),
-    # replaced by the census helper's view at merge
-    path("accounts/verify/", account_views.verify_placeholder, name="accounts_verify"),
     # Following processes and notifications (participation/following.py): preferences, follow, unsubscribe.
     path("accounts/notifications/", following.preferences_view, name="notification_preferences"),
     path("notifications/", include(following)),
@@ -62,6 +60,8 @@ urlpatterns += i18n_patterns(
     path("accounts/data/<str:token>/", my_data.data_download_view, name="accounts_data_download"),
     path("accounts/delete/", my_data.delete_view, name="accounts_delete"),
     path("accounts/delete/done/", my_data.deleted_view, name="accounts_deleted"),
+    # Verify your account as a resident: SPID/CIE, the census check, the desk (participation/verification.py).
+    path("accounts/verify/", verification.verify_view, name="accounts_verify"),
     path("accounts/", include("allauth.urls")),
     path("comments/", include("participation.urls")),
     # "How clear is the information on this page?" (feedback/views.py): the answers, with or without JavaScript.

@@ -1,5 +1,6 @@
 """The staff roles that accounts/migrations/0003_roles.py defines on every database (and the "Offices" role,
-an office's own staff for neighbourhood reports, that participation/migrations/0013_report_roles.py adds).
+an office's own staff for neighbourhood reports, that participation/migrations/0013_report_roles.py adds, and
+"Registry", the register of residents and the desk, from accounts/migrations/0007_registry_role.py).
 
 The whole matrix, role by role: model permissions, what Wagtail's page and collection
 permission policies allow, and what the admin's menus answer; what must be refused included.
@@ -29,14 +30,16 @@ from tests.factories import StandardPageFactory, UserFactory, activate_two_facto
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
-ROLES = ["Editors", "Moderators", "Offices", "Results", None]  # None: a citizen
+ROLES = ["Editors", "Moderators", "Offices", "Registry", "Results", None]  # None: a citizen
 STAFF = [role for role in ROLES if role]
 
 # --- the matrix -------------------------------------------------------------------------------
 # Each row: a Django permission and the roles that hold it (every other role must not).
 
 MODEL_PERMISSIONS = {
-    "wagtailadmin.access_admin": {"Editors", "Moderators", "Offices", "Results"},
+    "wagtailadmin.access_admin": {"Editors", "Moderators", "Offices", "Registry", "Results"},
+    # The register of residents and the desk (accounts/census_admin.py, accounts/migrations/0007_registry_role.py).
+    "accounts.manage_residents": {"Registry"},
     "wagtail_localize.submit_translation": {"Editors"},
     "participation.view_participationcomment": {"Moderators"},
     "participation.change_participationcomment": {"Moderators"},
@@ -156,8 +159,14 @@ def denied(response):
 # --- groups and model permissions -------------------------------------------------------------
 
 
-def test_the_four_roles_exist_and_no_others():
-    assert set(Group.objects.values_list("name", flat=True)) == {"Editors", "Moderators", "Offices", "Results"}
+def test_the_five_roles_exist_and_no_others():
+    assert set(Group.objects.values_list("name", flat=True)) == {
+        "Editors",
+        "Moderators",
+        "Offices",
+        "Registry",
+        "Results",
+    }
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -309,7 +309,8 @@ SOCIALACCOUNT_STORE_TOKENS = False  # the gateway's tokens are used once, at log
 # for everyone else from their profile. Security keys (WebAuthn) are not offered.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Torino Partecipa"
-TWO_FACTOR_REQUIRED_GROUPS = ["Moderators", "Results", "Offices"]  # Offices: reporters' contacts
+# Offices: reporters' contacts; Registry: verifies residents (accounts/census_admin.py)
+TWO_FACTOR_REQUIRED_GROUPS = ["Moderators", "Results", "Offices", "Registry"]
 # The official accessibility statement, published on AgID's form site (https://form.agid.gov.it/view/…): the
 # footer's "Dichiarazione di accessibilità" links there (Modello Comuni C.SI.3.2). Unset, it links to the site's
 # own statement page (the site links setting), which summarises the official one and links to it.
@@ -503,6 +504,9 @@ PARTICIPATION_RATE_LIMITS = {
     "problem": "5/1h/user,30/1h/ip",
     # Answers to "How clear is the information on this page?" (feedback/): anonymous, so per address only.
     "feedback": "10/1h/ip",
+    # The census check of "Verify your account" (participation/verification.py): every attempt counts, so nobody
+    # can try codici fiscali against the register of residents.
+    "verify": "5/1h/user,20/1h/ip",
 }
 
 # Neighbourhood reports: photos of a report not yet sent wait here, outside MEDIA_ROOT (never public);

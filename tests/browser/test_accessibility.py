@@ -69,6 +69,7 @@ def signed_in_pages_to_scan():
         urls.append(f"/{code}/accounts/notifications/")
         urls.append(f"/{code}/accounts/data/")
         urls.append(f"/{code}/accounts/delete/")
+        urls.append(f"/{code}/accounts/verify/")  # verify your account (participation/verification.py)
     return urls
 
 
@@ -114,6 +115,24 @@ def test_no_serious_accessibility_violations_for_a_signed_in_citizen(demo_site, 
         blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
         if blocking:
             failures[url] = format_violations(blocking)
+    assert not failures, "\n".join(f"{url}\n{text}" for url, text in failures.items())
+
+
+def test_the_census_check_with_an_error_is_accessible_in_both_languages(demo_site, page):
+    """The "Verify your account" page after a malformed codice fiscale: the error summary linked to the field."""
+    axe = Axe()
+    log_in(page, demo_site.url)
+    failures = {}
+    for code in ("it", "en"):
+        page.goto(f"{demo_site.url}/{code}/accounts/verify/")
+        page.fill("input[name=codice_fiscale]", "RSSMRA85T10L219")
+        page.fill("input[name=postcode]", "10121")
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+        assert page.locator("#error-summary a").count() == 1
+        blocking = [v for v in axe.run(page).response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+        if blocking:
+            failures[f"/{code}/accounts/verify/ (error)"] = format_violations(blocking)
     assert not failures, "\n".join(f"{url}\n{text}" for url, text in failures.items())
 
 
