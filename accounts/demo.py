@@ -95,3 +95,26 @@ def ensure_demo_verified(users, first_number=1):
         )
     ResidentVerification.objects.bulk_create(made, ignore_conflicts=True)
     return len(made)
+
+
+def ensure_register():
+    """The demo's fake register of residents (accounts/census.py), imported as a city would, once. Returns how
+    many residents were imported (0 when the register already holds them)."""
+    import io
+
+    from . import census
+
+    if census.register_size() >= DEMO_RESIDENTS:
+        return 0
+    lines = ["codice_fiscale;cap;data_nascita"]
+    for number in range(1, DEMO_RESIDENTS + 1):
+        code, postcode, born = fake_resident(number)
+        lines.append(f"{code};{postcode};{born.isoformat()}")
+    report = census.import_residents(io.BytesIO("\n".join(lines).encode()), source="demo")
+    return report.stored
+
+
+def unverified_citizen_details():
+    """(email, codice fiscale, postcode) of the demo citizen who can try the census check by hand."""
+    code, postcode, _born = fake_resident(CITIZENS.index(UNVERIFIED_CITIZEN) + 1)
+    return UNVERIFIED_CITIZEN[0], code, postcode

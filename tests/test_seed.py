@@ -313,3 +313,18 @@ def test_the_axto_vote_is_for_verified_residents_and_the_demo_voters_are_verifie
     online = Ballot.objects.filter(user__isnull=False)
     assert online.exists() and not online.filter(user__resident_verification__isnull=True).exists()
     assert User.objects.get(email=UNVERIFIED_CITIZEN[0]).has_usable_password()
+
+
+def test_the_demo_register_lets_the_unverified_citizen_verify_himself(seeded, client, db):
+    from accounts.census import register_size
+    from accounts.demo import DEMO_RESIDENTS, unverified_citizen_details
+    from accounts.models import ResidentVerification, User
+
+    assert register_size() == DEMO_RESIDENTS
+    email, code, postcode = unverified_citizen_details()
+    luca = User.objects.get(email=email)
+    client.force_login(luca)
+    response = client.post("/it/accounts/verify/", {"codice_fiscale": code, "postcode": postcode})
+    assert response.status_code in (200, 302)
+    verification = ResidentVerification.objects.get(user=luca)
+    assert verification.method == "census" and verification.postcode == postcode and verification.birth_date

@@ -14,7 +14,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.demo import ADMIN_EMAIL, CITIZENS, DEMO_PASSWORD, ensure_users
+from accounts.demo import (
+    ADMIN_EMAIL,
+    CITIZENS,
+    DEMO_PASSWORD,
+    ensure_register,
+    ensure_users,
+    unverified_citizen_details,
+)
 from consultations.demo import ensure_consultation_details, ensure_consultation_pages
 from home.demo import (
     DemoTree,
@@ -55,6 +62,7 @@ class Command(BaseCommand):
             # The open processes; the one that is over (consultations[3]) is listed, not featured.
             ensure_featured(tree, homes, consultations[:3])
             created = ensure_users()
+            created += ensure_register()
             created += ensure_consultation_details(consultations)
             poll, made = ensure_poll(consultations[0], {name: entry["image"] for name, entry in images.items()})
             created += made
@@ -82,3 +90,9 @@ class Command(BaseCommand):
             "authenticator app (any TOTP app), then its 6-digit code at every login"
         )
         self.stdout.write(f"Citizens: {', '.join(email for email, _name in CITIZENS)} / {DEMO_PASSWORD}")
+        email, code, postcode = unverified_citizen_details()
+        self.stdout.write(
+            f"  all but {email} are verified residents (the AxTO budget vote is for verified residents aged 16 or "
+            f"over); to verify {email}, go to /it/accounts/verify/ with codice fiscale {code} and postcode {postcode} "
+            "(a fake person in the demo's register of residents)"
+        )
