@@ -72,18 +72,20 @@ def configured(gateway, settings, monkeypatch):
     return gateway
 
 
-def log_in_with(client, gateway, person, *, provider="spid", process="login", next_url=None):
+def log_in_with(client, gateway, person, *, provider="spid", process="login", next_url=None, language=None):
     """The whole round trip: our button's POST, the gateway's consent, the callback. Returns the callback's
-    response (a redirect when it went through)."""
+    response (a redirect when it went through). The login starts in ``language`` (default: the language of
+    ``next_url``, else Italian), and so do its messages."""
     gateway.person = person
     data = {"process": process, **({"next": next_url} if next_url else {})}
-    start = client.post(f"/it/accounts/oidc/{provider}/login/", data)
+    language = language or ("en" if (next_url or "").startswith("/en/") else "it")
+    start = client.post(f"/{language}/accounts/oidc/{provider}/login/", data)
     assert start.status_code == 302, start.content[:500]
     assert start["Location"].startswith(gateway.url + "/authorize?")
     consent = requests.get(start["Location"], allow_redirects=False, timeout=5)
     assert consent.status_code == 302
     callback = consent.headers["Location"]
-    assert callback.startswith("http://testserver/it/accounts/oidc/")
+    assert callback.startswith(f"http://testserver/{language}/accounts/oidc/")
     return client.get(callback.removeprefix("http://testserver"))
 
 
@@ -270,7 +272,8 @@ def test_a_login_without_a_valid_codice_fiscale_is_refused(client, configured, f
     assert signed_in_user(client) is None
     assert not User.objects.exists() and not SocialAccount.objects.exists()
     assert not ResidentVerification.objects.exists()
-    assert "did not give us a valid codice fiscale" in page_text(client, "/en/accounts/login/")
+    # The login started on an Italian page: the message is in Italian.
+    assert "non ci ha fornito un codice fiscale valido" in page_text(client, "/it/accounts/login/")
 
 
 def test_an_id_token_for_another_request_is_refused(client, configured):
