@@ -7,7 +7,6 @@ A clear codice fiscale must never be stored: the 100,000-row import is followed 
 
 import io
 import re
-import time
 import tracemalloc
 from unittest import mock
 
@@ -258,7 +257,6 @@ def test_a_100000_row_import_streams_in_bounded_memory_and_stores_no_code(tmp_pa
                 f"{make_code(number, year=40 + number % 60)};{10121 + number % 36};19{40 + number % 60}-12-10\n"
             )
     caplog.set_level("DEBUG")
-    started = time.monotonic()
     tracemalloc.start()
     try:
         baseline = tracemalloc.get_traced_memory()[0]
@@ -267,11 +265,9 @@ def test_a_100000_row_import_streams_in_bounded_memory_and_stores_no_code(tmp_pa
         peak = tracemalloc.get_traced_memory()[1] - baseline
     finally:
         tracemalloc.stop()
-    elapsed = time.monotonic() - started
     assert (report.read, report.stored, report.refused_total) == (ROWS, ROWS, 0)
     assert CensusResident.objects.count() == ROWS
     assert peak < 6 * 1024 * 1024, f"peak {peak / 1024 / 1024:.1f} MB above the baseline"
-    assert elapsed < 60, elapsed
     # No clear codice fiscale anywhere: not in any table, not in the logs.
     found = [match for text in every_text_value() for match in CODE_SHAPE.findall(text) if is_file_code(match)]
     assert found == []

@@ -3,6 +3,7 @@ codice_fiscale, cap, data_nascita (or codice_fiscale, postcode, birth_date), sep
 Prints the rows read, stored and refused, by line number and reason; never a codice fiscale."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from accounts.census import CensusFileError, import_residents
 
@@ -13,7 +14,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="The CSV file (UTF-8), or - for standard input.")
 
-    def handle(self, *args, file, **options):
+    def handle(self, *args, **options):
+        # The command speaks English, like the others; the refusals' reasons come from the translated catalogue.
+        with translation.override("en"):
+            self.import_file(options["file"])
+
+    def import_file(self, file):
         try:
             if file == "-":
                 import sys
