@@ -69,7 +69,6 @@ def signed_in_pages_to_scan():
         urls.append(f"/{code}/accounts/notifications/")
         urls.append(f"/{code}/accounts/data/")
         urls.append(f"/{code}/accounts/delete/")
-        urls.append(f"/{code}/accounts/verify/")  # verify your account (participation/verification.py)
     return urls
 
 
@@ -119,12 +118,27 @@ def test_no_serious_accessibility_violations_for_a_signed_in_citizen(demo_site, 
 
 
 def test_the_census_check_with_an_error_is_accessible_in_both_languages(demo_site, page):
-    """The "Verify your account" page after a malformed codice fiscale: the error summary linked to the field."""
+    """The "Verify your account" page (participation/verification.py) of a citizen not verified yet (the demo's
+    Luca), as it opens and after a malformed codice fiscale: the error summary linked to the field; and the page
+    of a verified citizen (Giulia)."""
+    from accounts.demo import UNVERIFIED_CITIZEN
+
     axe = Axe()
-    log_in(page, demo_site.url)
     failures = {}
+    log_in(page, demo_site.url)
     for code in ("it", "en"):
         page.goto(f"{demo_site.url}/{code}/accounts/verify/")
+        assert page.locator("input[name=codice_fiscale]").count() == 0  # Giulia is verified: no form
+        blocking = [v for v in axe.run(page).response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+        if blocking:
+            failures[f"/{code}/accounts/verify/ (verified)"] = format_violations(blocking)
+    page.context.clear_cookies()
+    log_in(page, demo_site.url, email=UNVERIFIED_CITIZEN[0])
+    for code in ("it", "en"):
+        page.goto(f"{demo_site.url}/{code}/accounts/verify/")
+        blocking = [v for v in axe.run(page).response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+        if blocking:
+            failures[f"/{code}/accounts/verify/"] = format_violations(blocking)
         page.fill("input[name=codice_fiscale]", "RSSMRA85T10L219")
         page.fill("input[name=postcode]", "10121")
         with page.expect_navigation():
