@@ -507,6 +507,8 @@ PARTICIPATION_RATE_LIMITS = {
     # The census check of "Verify your account" (participation/verification.py): every attempt counts, so nobody
     # can try codici fiscali against the register of residents.
     "verify": "5/1h/user,20/1h/ip",
+    # Joining a collaboration pact and signing up for its activities (participation/pacts.py).
+    "signup": "20/1h/user,60/1h/ip",
 }
 
 # Neighbourhood reports: photos of a report not yet sent wait here, outside MEDIA_ROOT (never public);

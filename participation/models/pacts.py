@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
-from wagtail.contrib.routable_page.models import RoutablePageMixin
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
@@ -31,7 +31,7 @@ from civic_site.pages import SitePageMixin
 from participation.core.groups import ParticipationPageMixin
 from participation.core.models import TranslationGroup
 
-from .ideas import validate_area
+from .areas import MapAreaMixin
 
 TITLE_MAX_LENGTH = 120
 TEXT_MAX_LENGTH = 2000
@@ -63,21 +63,13 @@ class PactStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
-class PactPage(SitePageMixin, ParticipationPageMixin, RoutablePageMixin, Page):
+class PactPage(SitePageMixin, ParticipationPageMixin, MapAreaMixin, RoutablePageMixin, Page):
     """A collaboration pact over an area: what the city and its signatories agreed, who takes part, and the
     activities that look after the area."""
 
     intro = models.TextField(_("introduction"), max_length=1000, blank=True)
     purpose = RichTextField(_("purpose"), features=["bold", "italic", "link", "ul", "ol"])
     commitments = StreamField([("commitment", CommitmentBlock())], verbose_name=_("commitments"), blank=True)
-    area = models.TextField(
-        _("area"),
-        validators=[validate_area],
-        help_text=_(
-            "What the pact covers: draw the polygon on the map, or paste GeoJSON (a Polygon in longitude, "
-            "latitude order)."
-        ),
-    )
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
     status = models.CharField(_("status"), max_length=10, choices=PactStatus.choices, default=PactStatus.PROPOSED)
@@ -109,7 +101,7 @@ class PactPage(SitePageMixin, ParticipationPageMixin, RoutablePageMixin, Page):
         FieldPanel("intro"),
         FieldPanel("purpose"),
         FieldPanel("commitments"),
-        FieldPanel("area"),
+        MapAreaMixin.area_panel(_("What the pact covers.")),
         MultiFieldPanel(
             [FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]), FieldPanel("status")],
             heading=_("Duration and status"),
@@ -141,6 +133,55 @@ class PactPage(SitePageMixin, ParticipationPageMixin, RoutablePageMixin, Page):
         if self.ends_on and self.ends_on < timezone.localdate():
             return PactStatus.EXPIRED
         return self.status
+
+    def get_context(self, request, *args, with_pact=True, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        if with_pact:  # the pact's page itself; an activity's page needs only the page
+            from participation.pacts import JoinForm, pact_context
+
+            context.update(pact_context(self, request))
+            context.setdefault("join_form", JoinForm())
+        return context
+
+    @path("")
+    def index_route(self, request):
+        return self.render(request)
+
+    @path("join/")
+    def join(self, request):
+        from participation.pacts import join_view
+
+        return join_view(self, request)
+
+    @path("leave/")
+    def leave(self, request):
+        from participation.pacts import leave_view
+
+        return leave_view(self, request)
+
+    @path("calendar.ics/")  # public address without the slash: civic_site/urls.py
+    def calendar(self, request):
+        from participation.pacts import calendar_view
+
+        return calendar_view(self, request)
+
+    @re_path(r"^activities/(?P<activity_id>\d{1,18})/$")
+    def activity(self, request, activity_id):
+        from participation.pacts import activity_view
+
+        return activity_view(self, request, int(activity_id))
+
+    @re_path(r"^activities/(?P<activity_id>\d{1,18})/signup/$")
+    def activity_signup(self, request, activity_id):
+        from participation.pacts import signup_view
+
+        return signup_view(self, request, int(activity_id))
+
+    @re_path(r"^activities/(?P<activity_id>\d{1,18})\.ics/$")  # public address without the slash
+    def activity_ics(self, request, activity_id):
+        from participation.pacts import activity_ics_view
+
+        return activity_ics_view(self, request, int(activity_id))
 
 
 class PactSignatory(TranslatableMixin, Orderable):
@@ -249,6 +290,8 @@ class ActivitySignup(models.Model):
     )
     status = models.CharField(_("status"), max_length=10, choices=STATUSES)
     signed_up_at = models.DateTimeField(_("signed up at"), default=timezone.now)
+    # The language they signed up in: their reminder and "you have a place" emails are written in it.
+    language = models.CharField(_("language"), max_length=8, blank=True)
 
     class Meta:
         verbose_name = _("activity sign-up")
