@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
-from wagtail.contrib.routable_page.models import RoutablePageMixin
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
@@ -141,6 +141,20 @@ class PactPage(SitePageMixin, ParticipationPageMixin, RoutablePageMixin, Page):
         if self.ends_on and self.ends_on < timezone.localdate():
             return PactStatus.EXPIRED
         return self.status
+
+    # --- proposals and reports (participation/pact_proposals.py, participation/pact_reports.py) ---------------
+
+    @path("propose/", name="propose")
+    def propose(self, request):
+        from participation.pact_proposals import proposal_view
+
+        return proposal_view(self, request)
+
+    @path("report/<int:year>/", name="year_report")
+    def year_report(self, request, year):
+        from participation.pact_reports import year_report_view
+
+        return year_report_view(self, request, year)
 
 
 class PactSignatory(TranslatableMixin, Orderable):
