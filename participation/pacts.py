@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.residents import verification_of
 
+from . import pact_permissions
 from .comments import has_verified_email
 from .core import ratelimit
 from .core.eligibility import verify_url
@@ -49,7 +50,6 @@ PAST_SHOWN = 10  # past activities listed on the pact's page
 NAMES_SHOWN = 200  # volunteers' names listed (those who chose to be shown)
 REMINDER_AHEAD = timedelta(hours=24)  # "the day before": reminders go once an activity starts within this
 ROME = zoneinfo.ZoneInfo("Europe/Rome")
-EDITORS = "Editors"
 
 
 class PactRejected(Rejected):
@@ -60,14 +60,8 @@ class PactRejected(Rejected):
 
 
 def sees_every_pact(user):
-    """Superusers and editors publish the activities of every pact."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    if "_pact_editor" not in user.__dict__:
-        user.__dict__["_pact_editor"] = user.groups.filter(name=EDITORS).exists()
-    return user.__dict__["_pact_editor"]
+    """Superusers and editors publish the activities of every pact (participation/pact_permissions.py)."""
+    return pact_permissions.coordinates_all(user)
 
 
 def coordinated_keys(user):
@@ -75,14 +69,14 @@ def coordinated_keys(user):
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
     if "_pact_keys" not in user.__dict__:
-        user.__dict__["_pact_keys"] = frozenset(
-            PactPage.objects.filter(coordinators__in=user.groups.all()).values_list("translation_key", flat=True)
-        )
+        pacts = pact_permissions.coordinated_pacts(user)
+        user.__dict__["_pact_keys"] = frozenset(pacts.values_list("translation_key", flat=True))
     return user.__dict__["_pact_keys"]
 
 
 def may_coordinate(user, group_key):
-    """Whether ``user`` may publish and change the activities of the pact ``group_key`` (its translation key)."""
+    """Whether ``user`` may publish and change the activities of the pact ``group_key`` (its translation key): the
+    same answer as pact_permissions.may_coordinate for the pact's pages."""
     return sees_every_pact(user) or group_key in coordinated_keys(user)
 
 

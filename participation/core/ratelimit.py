@@ -47,6 +47,7 @@ ACTIONS = (
     "feedback",
     "verify",
     "signup",
+    "proposal",
 )
 PERIOD_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RATE = re.compile(r"^(?P<amount>\d+)/(?P<count>\d*)(?P<unit>[smhd])/(?P<per>user|ip)$")

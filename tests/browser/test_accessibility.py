@@ -17,7 +17,7 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 def pages_to_scan():
     from consultations.models import ConsultationIndexPage, ConsultationPage
     from home.models import FaqPage, HomePage, StandardPage
-    from participation.models import BudgetPage, PollPage, ProjectPage, ReportingPage
+    from participation.models import BudgetPage, PactPage, PollPage, ProjectPage, ReportingPage
 
     urls = []
     models = (
@@ -29,6 +29,7 @@ def pages_to_scan():
         PollPage,
         ProjectPage,
         ReportingPage,
+        PactPage,  # the demo's collaboration pact, with its proposals and its log of reports
     )
     for model in models:
         for code in ("it", "en"):
