@@ -15,7 +15,7 @@ from consultations import views as consultation_views
 from participation import following, open_data, verification
 from search import views as search_views
 
-from .views import healthz, ideas_feed, root_redirect
+from .views import calendar_file, healthz, ideas_feed, root_redirect
 from .views import media as media_view
 
 # allauth's rate limits (sign-up, login, password reset) answer through this: 429 with Retry-After.
@@ -71,6 +71,9 @@ urlpatterns += i18n_patterns(
     # Open data of an idea map (<map url>ideas.geojson) and of a reporting page (<page url>reports.geojson),
     # served by the page's own route (participation/ideas.py, participation/reports.py).
     re_path(r"^((?:[\w\-]+/)*)(ideas|reports)\.geojson$", ideas_feed, name="ideas_feed"),
+    # Calendars of a collaboration pact (<pact url>calendar.ics, <pact url>activities/<id>.ics), served by the
+    # page's own routes (participation/pacts.py).
+    re_path(r"^((?:[\w\-]+/)*)(calendar|\d{1,18})\.ics$", calendar_file, name="calendar_file"),
     # Open data (participation/open_data.py): /it/dati/, /en/data/, the DCAT-AP_IT catalogue, each closed
     # process's results as a ZIP.
     path(_("data/"), include(open_data.urls())),

@@ -86,6 +86,19 @@ def ideas_feed(request, path, name="ideas"):
     return wagtail_views.serve(request, wagtail_path)
 
 
+def calendar_file(request, path, name):
+    """``<pact url>calendar.ics`` and ``<pact url>activities/<id>.ics`` → the pact page's ``calendar.ics/`` and
+    ``activities/<id>.ics/`` routes, through Wagtail's serve view like :func:`ideas_feed`."""
+    from wagtail import views as wagtail_views
+
+    from .routing import route
+
+    wagtail_path = f"{path}{name}.ics/"
+    if not hasattr(request, "_wagtail_route_for_request"):
+        route(request, wagtail_path)
+    return wagtail_views.serve(request, wagtail_path)
+
+
 def server_error(request, template_name="500.html"):
     """The 500 page in the language of the URL first, then the other: plain text, no context processors, no
     database and no cache (this page shows when those fail)."""

@@ -413,6 +413,7 @@ class ConsultationPage(SitePageMixin, Page):
         "participation.IdeaMapPage",
         "participation.BudgetPage",
         "participation.ReportingPage",
+        "participation.PactPage",
     ]
 
     class Meta:

@@ -26,3 +26,8 @@ class ParticipationConfig(AppConfig):
         from . import personal_data
 
         personal_data.register_all()  # what participation holds about a citizen (accounts.registry)
+
+        from . import pact_admin, pacts  # noqa: F401 - pact_admin registers the activities' admin (its hook)
+
+        pacts.connect()  # activities saved in the admin drop the pact's cached pages
+        pacts.register_personal_data()  # pact volunteers and activity sign-ups (accounts.registry)

@@ -273,6 +273,52 @@ def support_export(user):
         yield {"idea": idea_id, "title": title, "date": moment(created)}
 
 
+# --- proposals of activities for collaboration pacts ----------------------------------------------------------
+
+
+def proposal_items(user, limit):
+    from .models import ActivityProposal
+
+    labels = dict(ActivityProposal.STATUSES)
+    found = titled(ActivityProposal.objects.filter(user=user)).order_by("-created_at", "-pk")
+    for proposal in limited(found, limit):
+        yield Item(
+            kind="activity_proposals",
+            kind_label=str(_("Activity proposal")),
+            title=proposal.title,
+            date=proposal.created_at,
+            where=proposal.page_title or "",
+            status=str(labels.get(proposal.status, proposal.status)),
+            object_id=proposal.pk,
+        )
+
+
+def proposal_export(user):
+    from .models import ActivityProposal
+
+    for proposal in titled(ActivityProposal.objects.filter(user=user)).order_by("created_at", "pk"):
+        yield {
+            "id": proposal.pk,
+            "pact": proposal.page_title,
+            "title": proposal.title,
+            "description": proposal.description,
+            "proposed_date": proposal.proposed_date.isoformat(),
+            "place": proposal.place_name,
+            "language": proposal.language,
+            "proposed": moment(proposal.created_at),
+            "status": proposal.status,
+            "reason": proposal.reason,
+            "ip_address": proposal.ip_address,
+        }
+
+
+def proposal_anonymise(user):
+    """The proposal stays on the pact's page (its ``user`` becomes empty with the account); the address goes."""
+    from .models import ActivityProposal
+
+    ActivityProposal.objects.filter(user=user).update(ip_address=None)
+
+
 # --- reports -------------------------------------------------------------------------------------------------
 
 
@@ -554,8 +600,25 @@ def register_all():
             order=75,
         )
     )
+    register(
+        Holding(
+            "activity_proposals",
+            _("Activities proposed for collaboration pacts"),
+            (("participation.ActivityProposal", "user"),),
+            _(
+                "The activities you proposed for a collaboration pact (title, description, date, place) and the "
+                "coordinators' answer; your name is never shown with them."
+            ),
+            items=proposal_items,
+            export=proposal_export,
+            anonymise=proposal_anonymise,
+            order=72,
+            when_deleted=_("Your proposals stay on the pact's page, without your name."),
+        )
+    )
     # Comments' IP addresses (for abuse handling) are cleared after IP_RETENTION_DAYS (purge_ip_addresses).
     ip_addresses.register("django_comments.Comment", "ip_address", "submit_date")
+    ip_addresses.register("participation.ActivityProposal", "ip_address", "created_at")
     staff = "who did it, among the City's staff: kept in the audit of their work"
     for label, name in (
         ("participation.ParticipationComment", "moderated_by"),
@@ -564,5 +627,7 @@ def register_all():
         ("participation.ReportUpdate", "author"),
         ("participation.ReportOffice", "members"),
         ("participation.ResultsExport", "requested_by"),
+        ("participation.ActivityProposal", "decided_by"),
+        ("participation.ActivityReport", "written_by"),
     ):
         not_personal(label, name, staff)

@@ -516,3 +516,20 @@ def refuse_bulk_deleting_pages_with_participation(request, action_type, objects,
 # follow button (participation/following.py).
 hooks.register("consultation_page_sections", open_data.process_section)
 hooks.register("consultation_page_sections", following.process_section)
+
+
+# --- collaboration pacts: proposals and reports (participation/pact_proposals.py, pact_reports.py) ----------
+
+
+@hooks.register("register_admin_urls")
+def register_pact_coordination_urls():
+    from . import pact_proposals
+
+    return pact_proposals.admin_urls()
+
+
+@hooks.register("register_admin_menu_item")
+def register_pact_coordination_menu_item():
+    from . import pact_proposals
+
+    return pact_proposals.menu_item()

@@ -507,6 +507,10 @@ PARTICIPATION_RATE_LIMITS = {
     # The census check of "Verify your account" (participation/verification.py): every attempt counts, so nobody
     # can try codici fiscali against the register of residents.
     "verify": "5/1h/user,20/1h/ip",
+    # Joining a collaboration pact and signing up for its activities (participation/pacts.py).
+    "signup": "20/1h/user,60/1h/ip",
+    # Activities proposed for a collaboration pact (participation/pact_proposals.py).
+    "proposal": "5/1d/user,20/1d/ip",
 }
 
 # Neighbourhood reports: photos of a report not yet sent wait here, outside MEDIA_ROOT (never public);

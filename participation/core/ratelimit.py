@@ -35,7 +35,20 @@ from django.utils.translation import ngettext
 from civic_site.client_ip import client_ip  # the one reading of the client's address (views call ratelimit.client_ip)
 
 # The actions the code counts: each needs an entry in PARTICIPATION_RATE_LIMITS (a system check says so).
-ACTIONS = ("comment", "reaction", "report", "vote", "idea", "support", "basket", "problem", "feedback", "verify")
+ACTIONS = (
+    "comment",
+    "reaction",
+    "report",
+    "vote",
+    "idea",
+    "support",
+    "basket",
+    "problem",
+    "feedback",
+    "verify",
+    "signup",
+    "proposal",
+)
 PERIOD_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RATE = re.compile(r"^(?P<amount>\d+)/(?P<count>\d*)(?P<unit>[smhd])/(?P<per>user|ip)$")
 

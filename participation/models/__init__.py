@@ -5,6 +5,17 @@ from .comments import CommentReaction, CommentReport, CommentThread, ModerationR
 from .exports import ResultsExport
 from .ideas import Idea, IdeaCategory, IdeaMapPage, IdeaPlace, IdeaStatus, IdeaSupport
 from .notifications import NotificationSettings, ProcessFollower, SentNotice
+from .pacts import (
+    Activity,
+    ActivityPhoto,
+    ActivityProposal,
+    ActivityReport,
+    ActivitySignup,
+    PactMembership,
+    PactPage,
+    PactSignatory,
+    PactStatus,
+)
 from .polls import PollOption, PollPage, PollVote, PollVoteChoice
 from .reports import (
     Open311Key,
@@ -19,6 +30,15 @@ from .reports import (
 )
 
 __all__ = [
+    "Activity",
+    "ActivityPhoto",
+    "ActivityProposal",
+    "ActivityReport",
+    "ActivitySignup",
+    "PactMembership",
+    "PactPage",
+    "PactSignatory",
+    "PactStatus",
     "Ballot",
     "BallotProject",
     "BudgetPage",

@@ -9,7 +9,6 @@ Categories and named places are translatable rows of the page; ideas record a ca
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -38,21 +37,11 @@ from participation.core.eligibility import (
 )
 from participation.core.groups import ParticipationPageMixin
 from participation.core.models import TranslationGroup
-from participation.panels import AreaWidget
+
+from .areas import MapAreaMixin, validate_area  # noqa: F401 - validate_area: named by older migrations
 
 TITLE_MAX_LENGTH = 120
 DESCRIPTION_MAX_LENGTH = 2000
-
-
-def validate_area(value):
-    try:
-        geometry.parse_area(value)
-    except geometry.AreaError as error:
-        raise ValidationError(
-            _("The area is not a usable GeoJSON polygon: %(reason)s. Draw it on the map, or paste GeoJSON."),
-            code="invalid_area",
-            params={"reason": str(error)},
-        ) from None
 
 
 class CategoryColour(models.TextChoices):
@@ -99,7 +88,9 @@ class IdeaMapPageForm(EligibilityFormMixin, PhaseWindowFormMixin, WagtailAdminPa
         return cleaned
 
 
-class IdeaMapPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, EligibilityMixin, RoutablePageMixin, Page):
+class IdeaMapPage(
+    SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, EligibilityMixin, MapAreaMixin, RoutablePageMixin, Page
+):
     """A map of a process's area where citizens pin ideas, find similar ones, support them."""
 
     intro = models.TextField(_("introduction"), max_length=1000, blank=True)
@@ -115,14 +106,6 @@ class IdeaMapPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, Eligi
         validators=[MinValueValidator(1), MaxValueValidator(19)],
         help_text=_("How close the map starts: 15 shows a neighbourhood, 17 a park."),
     )
-    area = models.TextField(
-        _("area"),
-        validators=[validate_area],
-        help_text=_(
-            "Where ideas may be placed: draw the polygon on the map, or paste GeoJSON (a Polygon in "
-            "longitude, latitude order)."
-        ),
-    )
     moderate_first = models.BooleanField(
         _("moderate ideas first"),
         default=False,
@@ -133,7 +116,11 @@ class IdeaMapPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, Eligi
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
         MultiFieldPanel(
-            [LeafletPanel("location", zoom_field="zoom"), FieldPanel("zoom"), FieldPanel("area", widget=AreaWidget)],
+            [
+                LeafletPanel("location", zoom_field="zoom"),
+                FieldPanel("zoom"),
+                MapAreaMixin.area_panel(_("Where ideas may be placed.")),
+            ],
             heading=_("Map"),
         ),
         InlinePanel("categories", label=_("Category"), heading=_("Idea categories"), min_num=1, max_num=12),
@@ -188,13 +175,6 @@ class IdeaMapPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, Eligi
         return self.__dict__["_place_list"]
 
     @property
-    def area_polygons(self):
-        polygons = self.__dict__.get("_area_polygons")
-        if polygons is None:
-            polygons = self.__dict__["_area_polygons"] = geometry.parse_area(self.area)
-        return polygons
-
-    @property
     def centre(self):
         from wagtailgeowidget.helpers import geosgeometry_str_to_struct
 
@@ -213,9 +193,6 @@ class IdeaMapPage(SitePageMixin, ParticipationPageMixin, PhaseWindowMixin, Eligi
 
             self.__dict__["_status_summary"] = status_counts_for(self)
         return self.__dict__["_status_summary"]
-
-    def contains(self, lat, lng):
-        return geometry.contains(self.area_polygons, lng, lat)
 
     def get_context(self, request, *args, with_list=True, **kwargs):
         from participation.ideas import map_context

@@ -221,7 +221,12 @@
       try { config = JSON.parse(node.getAttribute("data-map")); } catch (error) { return; }
       node.classList.add("idea-map--live");
       var map = baseMap(node, config);
-      if (config.idea) {
+      if (config.points) {
+        // A collaboration pact's area and its activities' places (the page lists the same places as text).
+        config.points.forEach(function (point) {
+          L.marker([point.lat, point.lng], { icon: markerIcon("green"), keyboard: false, title: point.name }).addTo(map);
+        });
+      } else if (config.idea) {
         L.marker(config.centre, { icon: markerIcon("blue"), keyboard: false, interactive: false }).addTo(map);
       } else if (node.hasAttribute("data-pick")) {
         picker(node, map, config);

@@ -17,7 +17,7 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 def pages_to_scan():
     from consultations.models import ConsultationIndexPage, ConsultationPage
     from home.models import FaqPage, HomePage, StandardPage
-    from participation.models import BudgetPage, PollPage, ProjectPage, ReportingPage
+    from participation.models import BudgetPage, PactPage, PollPage, ProjectPage, ReportingPage
 
     urls = []
     models = (
@@ -29,6 +29,7 @@ def pages_to_scan():
         PollPage,
         ProjectPage,
         ReportingPage,
+        PactPage,  # the demo's collaboration pact, with its proposals and its log of reports
     )
     for model in models:
         for code in ("it", "en"):
@@ -339,4 +340,63 @@ def test_two_factor_pages_are_accessible_in_both_languages(demo_site, page):
     with page.expect_navigation():
         page.click("main form button[type=submit]")
     assert "/accounts/" not in page.url
+    assert not failures, "\n".join(f"{url}\n{text}" for url, text in failures.items())
+
+
+def demo_pact():
+    """The demo's collaboration pact ({"it", "en"}), built under Parco Dora when the demo has none, with a full
+    activity in Italian (its id returned) and one in English without a point."""
+    from consultations.models import ConsultationPage
+    from participation import pacts as pact_flows
+    from participation.models.pacts import PactPage
+    from tests.factories import UserFactory
+    from tests.pact_factories import ActivityFactory, build_pact
+
+    pacts = {p.locale.language_code: p for p in PactPage.objects.live().select_related("locale").order_by("path")}
+    if not {"it", "en"} <= set(pacts):
+        consultation = ConsultationPage.objects.live().filter(slug="parco-dora").select_related("locale")
+        pacts = build_pact({p.locale.language_code: p for p in consultation}, slug="patto-accessibilita")
+    activity = ActivityFactory(group_id=pacts["it"].translation_key, capacity=1, language="it")
+    ActivityFactory(group_id=pacts["it"].translation_key, title="Garden care", language="en", latitude=None)
+    pact_flows.sign_up(activity, UserFactory())  # full: the waiting list is offered
+    return pacts, activity.pk
+
+
+def test_collaboration_pact_pages_are_accessible_in_both_languages(demo_site, page):
+    """A collaboration pact: its page (map, commitments, activities), an activity (anonymous and signed in, with
+    its sign-up form) and the join form sent without accepting the commitments (the error summary linked to
+    the box), in both languages."""
+    from accounts.residents import verification_of
+    from tests.factories import UserFactory
+    from tests.pact_factories import make_resident
+
+    pacts, activity = demo_pact()
+    giulia = UserFactory._meta.model.objects.get(email="giulia.rossi@example.org")
+    if verification_of(giulia) is None:
+        make_resident(giulia)
+    axe = Axe()
+    failures = {}
+
+    def scan(label):
+        assert page.locator("html").get_attribute("lang") in ("it", "en"), label
+        blocking = [v for v in axe.run(page).response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+        if blocking:
+            failures[label] = format_violations(blocking)
+
+    for code in ("it", "en"):
+        for tail in ("", f"activities/{activity}/"):
+            response = page.goto(demo_site.url + pacts[code].url + tail)
+            assert response.status == 200
+            scan(f"{pacts[code].url}{tail} (anonymous)")
+    log_in(page, demo_site.url)
+    for code in ("it", "en"):
+        page.goto(demo_site.url + pacts[code].url + f"activities/{activity}/")
+        assert page.locator("main form").count() == 1
+        scan(f"{pacts[code].url}activities/{activity}/ (signed in)")
+        page.goto(demo_site.url + pacts[code].url)
+        with page.expect_navigation():
+            page.click("#join form button[type=submit]")
+        assert page.locator("#join-errors a[href='#id_accept']").count() == 1
+        assert page.locator("#id_accept").get_attribute("aria-invalid") == "true"
+        scan(f"{pacts[code].url} (join form with an error)")
     assert not failures, "\n".join(f"{url}\n{text}" for url, text in failures.items())

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.browser.test_accessibility import log_in, pages_to_scan
+from tests.browser.test_accessibility import demo_pact, log_in, pages_to_scan
 
 pytestmark = pytest.mark.browser
 
@@ -193,4 +193,17 @@ def test_no_violation_for_an_editor_with_the_userbar_and_in_the_admin(demo_site,
     preview.locator("main h1").wait_for()
     page.wait_for_load_state("networkidle")
     watch.check("/admin/ edit a process, preview panel")
+    watch.assert_clean()
+
+
+def test_no_violation_on_a_collaboration_pact(demo_site, page):
+    """The pact's page with its map (the shared idea-map script, configured from a data attribute) and an
+    activity's page with its small map, in both languages."""
+    pacts, activity = demo_pact()
+    watch = PolicyWatch(page)
+    for code in ("it", "en"):
+        for tail in ("", f"activities/{activity}/"):
+            watch.visit(demo_site.url + pacts[code].url + tail)
+            page.locator(".idea-map--live").wait_for()  # the script ran and drew the map
+            watch.check(pacts[code].url + tail)
     watch.assert_clean()

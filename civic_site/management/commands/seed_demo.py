@@ -43,6 +43,7 @@ from participation.demo import (
     ensure_poll,
 )
 from participation.demo_reports import ensure_neighbourhood_reports
+from participation.pact_demo import ensure_pact
 
 
 class Command(BaseCommand):
@@ -67,7 +68,10 @@ class Command(BaseCommand):
             poll, made = ensure_poll(consultations[0], {name: entry["image"] for name, entry in images.items()})
             created += made
             created += ensure_ballots(poll)
-            _ideas, made = ensure_idea_map(consultations[0], {name: entry["image"] for name, entry in images.items()})
+            ideas, made = ensure_idea_map(consultations[0], {name: entry["image"] for name, entry in images.items()})
+            created += made
+            # The pillars area's collaboration pact, over the idea map's area.
+            _pact, made = ensure_pact(consultations[0], ideas, {name: entry["image"] for name, entry in images.items()})
             created += made
             _budgets, made = ensure_budgets(consultations[1])
             created += made

@@ -1,0 +1,45 @@
+"""The pact page's proposals and log, loaded by their own includes (the pact page only passes ``page``)."""
+
+from django import template
+
+from civic_site import pagecache
+from participation.comments import has_verified_email
+
+register = template.Library()
+
+
+def _depends(context, page):
+    """The including page, stored for anonymous visitors, is dropped when the pact's participation changes."""
+    request = context.get("request")
+    if request is not None:
+        pagecache.depends_on(request, pagecache.group_tag(page.translation_key))
+
+
+@register.simple_tag(takes_context=True)
+def pact_proposals(context, page):
+    """{"pending", "accepted", "declined", "open", "propose_url", "verified"}: one query (two for a citizen)."""
+    from participation.models import PactStatus
+    from participation.pact_proposals import proposal_url, public_proposals
+
+    _depends(context, page)
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    data = public_proposals(page)
+    data["open"] = page.current_status != PactStatus.EXPIRED
+    data["propose_url"] = proposal_url(page)
+    data["verified"] = bool(user is not None and user.is_authenticated and has_verified_email(user))
+    return data
+
+
+@register.simple_tag(takes_context=True)
+def pact_log(context, page):
+    """{"totals", "reports", "years"}: five queries (totals, years, reports, their photos and images)."""
+    from participation.pact_reports import log, totals, year_url, years_with_data
+
+    _depends(context, page)
+    key = page.group_key
+    return {
+        "totals": totals(key),
+        "reports": log(key),
+        "years": [(year, year_url(page, year)) for year in years_with_data(key)],
+    }
