@@ -500,6 +500,91 @@ def report_pages(ctx):
     return pages
 
 
+# --- collaboration pacts: the pillars area of Parco Dora ---
+
+
+def demo_pact(language):
+    from participation.models import PactPage
+
+    return in_language(PactPage.objects.all(), language)
+
+
+def load_pact(ctx):
+    """200 activities (half past, with reports), each with sign-ups (some full, with a waiting list), and
+    2,000 volunteers who joined the pact."""
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from participation.models import Activity, ActivityReport, ActivitySignup, PactMembership
+
+    page = demo_pact("it")
+    activities, volunteers = ctx.size(PACTS, "activities"), ctx.size(PACTS, "volunteers")
+    signups = ctx.size(PACTS, "signups")
+    citizens = ctx.citizens(max(volunteers, signups))
+    now = timezone.now()
+    with transaction.atomic():
+        made = Activity.objects.bulk_create(
+            [
+                Activity(
+                    group_id=page.translation_key,
+                    title=f"Attività del benchmark {n}",
+                    description="Cura del verde e pulizia dell'area, con qualche parola in più.",
+                    language="it",
+                    place_name="Prato dei pilastri",
+                    starts_at=now + timedelta(days=n - activities // 2, hours=2),
+                    ends_at=now + timedelta(days=n - activities // 2, hours=4),
+                    capacity=20 if n % 3 else None,
+                )
+                for n in range(activities)
+            ],
+            batch_size=2000,
+        )
+        rows = []
+        for n in range(signups):
+            activity = made[n % len(made)]
+            confirmed = activity.capacity is None or n // len(made) < activity.capacity
+            status = ActivitySignup.CONFIRMED if confirmed else ActivitySignup.WAITING
+            rows.append(ActivitySignup(activity=activity, user_id=citizens[n][0], status=status, language="it"))
+        ActivitySignup.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+        ActivityReport.objects.bulk_create(
+            [
+                ActivityReport(activity=activity, text="Fatto.", participants=12, hours=24)
+                for activity in made
+                if activity.ends_at < now
+            ],
+            batch_size=2000,
+        )
+        PactMembership.objects.bulk_create(
+            [PactMembership(group_id=page.translation_key, user_id=pk) for pk, _name in citizens[:volunteers]],
+            batch_size=2000,
+            ignore_conflicts=True,
+        )
+    return {"activities": activities, "signups": signups, "volunteers": volunteers}
+
+
+def pact_pages(ctx):
+    from django.utils import timezone
+
+    from participation.models import Activity
+
+    pages = []
+    for language in ctx.languages:
+        page = demo_pact(language)
+        activity = Activity.objects.filter(group=page.translation_key, starts_at__gt=timezone.now()).first()
+        pages += [
+            PageSpec(f"pact ({language})", page.url),
+            PageSpec(f"activity ({language})", f"{page.url}activities/{activity.pk}/"),
+            PageSpec(f"pact calendar.ics ({language})", f"{page.url}calendar.ics", FEED),
+        ]
+    return pages
+
+
+def pact_exports(ctx):
+    return [csv_export("pact activities (csv)", lambda: demo_pact("it"), "activities", ctx.size(PACTS, "activities"))]
+
+
 # --- exports (participation/exports.py): each page type's biggest table, streamed as CSV ---
 
 
@@ -548,5 +633,13 @@ REPORTS = Dataset(
     exports=report_exports,
 )
 
+PACTS = Dataset(
+    "pacts",
+    pages=pact_pages,
+    load=load_pact,
+    sizes={"activities": 200, "signups": 4_000, "volunteers": 2_000},
+    exports=pact_exports,
+)
+
 # In the order they are loaded and measured. Later page types append theirs, with their exports.
-DATASETS = [SITE, PROCESS, POLL, IDEAS, BUDGETS, REPORTS]
+DATASETS = [SITE, PROCESS, POLL, IDEAS, BUDGETS, REPORTS, PACTS]

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.db.models.signals import post_delete, post_save
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.loader import render_to_string
@@ -368,17 +368,21 @@ def pact_context(page, request):
     upcoming = decorate(list(with_places(activities.filter(ends_at__gte=now))), user)
     past = list(activities.filter(ends_at__lt=now).order_by("-starts_at", "-pk")[:PAST_SHOWN])
     members = PactMembership.objects.filter(group=page.group_key)
-    membership = members.filter(user=user).first() if user.is_authenticated else None
+    # The count and the citizen's own membership in one query; the names shown only up to NAMES_SHOWN rows.
+    mine = Q(user=user) if user.is_authenticated else Q(pk__in=[])
+    counted = members.aggregate(total=Count("pk"), joined_at=Max("joined_at", filter=mine))
+    membership = {"joined_at": counted["joined_at"]} if counted["joined_at"] else None
     shown = [
-        row.user.public_name for row in members.filter(show_name=True).select_related("user").order_by("joined_at")
-    ][:NAMES_SHOWN]
+        row.user.public_name
+        for row in members.filter(show_name=True).select_related("user").order_by("joined_at")[:NAMES_SHOWN]
+    ]
     signatories = list(page.signatories.select_related("logo").prefetch_related("logo__renditions"))
     return {
         "status": page.current_status,
         "status_label": PactStatus(page.current_status).label,
         "commitment_groups": commitments_by_party(page),
         "signatories": signatories,
-        "volunteer_count": members.count(),
+        "volunteer_count": counted["total"],
         "volunteer_names": shown,
         "membership": membership,
         "upcoming": upcoming,

@@ -80,7 +80,8 @@ def test_a_photo_needs_its_description_and_must_be_an_image(client, pacts):
     held = activity(pact, -3)
     client.force_login(pacts["a"]["coordinator"])
     response = client.post(report_url(pact, held), report_data(photo_1=photo()))
-    assert response.status_code == 400 and "Describe what the photo shows." in response.content.decode()
+    # The admin speaks the default language, Italian.
+    assert response.status_code == 400 and "Descrivi che cosa mostra la foto." in response.content.decode()
     bad = SimpleUploadedFile("x.jpg", b"<script>", content_type="image/jpeg")
     response = client.post(report_url(pact, held), report_data(photo_1=bad, alt_1="x"))
     assert response.status_code == 400 and not ActivityReport.objects.exists()

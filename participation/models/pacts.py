@@ -183,6 +183,20 @@ class PactPage(SitePageMixin, ParticipationPageMixin, MapAreaMixin, RoutablePage
 
         return activity_ics_view(self, request, int(activity_id))
 
+    # --- proposals and reports (participation/pact_proposals.py, participation/pact_reports.py) ---------------
+
+    @path("propose/", name="propose")
+    def propose(self, request):
+        from participation.pact_proposals import proposal_view
+
+        return proposal_view(self, request)
+
+    @path("report/<int:year>/", name="year_report")
+    def year_report(self, request, year):
+        from participation.pact_reports import year_report_view
+
+        return year_report_view(self, request, year)
+
 
 class PactSignatory(TranslatableMixin, Orderable):
     """A signatory organisation of a pact (an association, a school, a committee)."""

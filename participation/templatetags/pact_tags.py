@@ -4,6 +4,7 @@ from django import template
 
 from civic_site import pagecache
 from participation.comments import has_verified_email
+from participation.core.invalidation import cached_for_group
 
 register = template.Library()
 
@@ -17,14 +18,15 @@ def _depends(context, page):
 
 @register.simple_tag(takes_context=True)
 def pact_proposals(context, page):
-    """{"pending", "accepted", "declined", "open", "propose_url", "verified"}: one query (two for a citizen)."""
+    """{"pending", "accepted", "declined", "open", "propose_url", "verified"}: one query while the pact's participation
+    has not changed (cached_for_group), and one more for a citizen."""
     from participation.models import PactStatus
     from participation.pact_proposals import proposal_url, public_proposals
 
     _depends(context, page)
     request = context.get("request")
     user = getattr(request, "user", None)
-    data = public_proposals(page)
+    data = dict(cached_for_group(page.group_key, "pact-proposals", lambda: public_proposals(page), variant=page.pk))
     data["open"] = page.current_status != PactStatus.EXPIRED
     data["propose_url"] = proposal_url(page)
     data["verified"] = bool(user is not None and user.is_authenticated and has_verified_email(user))
@@ -33,13 +35,19 @@ def pact_proposals(context, page):
 
 @register.simple_tag(takes_context=True)
 def pact_log(context, page):
-    """{"totals", "reports", "years"}: five queries (totals, years, reports, their photos and images)."""
+    """{"totals", "reports", "years"}: five queries (totals, years, reports, their photos and images), then none
+    while the pact's participation has not changed (cached_for_group)."""
     from participation.pact_reports import log, totals, year_url, years_with_data
 
     _depends(context, page)
     key = page.group_key
-    return {
-        "totals": totals(key),
-        "reports": log(key),
-        "years": [(year, year_url(page, year)) for year in years_with_data(key)],
-    }
+    return cached_for_group(
+        key,
+        "pact-log",
+        lambda: {
+            "totals": totals(key),
+            "reports": log(key),
+            "years": [(year, year_url(page, year)) for year in years_with_data(key)],
+        },
+        variant=page.pk,
+    )
