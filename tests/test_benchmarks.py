@@ -112,7 +112,7 @@ def test_the_registry_describes_each_page_type_once():
             assert isinstance(export, Export) and callable(export.run) and export.rows
     # Each participation page type measures its biggest export (participation/exports.py).
     measured = {dataset.name for dataset in DATASETS if dataset.exports(Context())}
-    assert measured == {"poll", "ideas", "budgets", "reports"}
+    assert measured == {"poll", "ideas", "budgets", "reports", "pacts"}
 
 
 def test_sizes_scale_with_a_floor_of_one():
