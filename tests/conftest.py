@@ -79,12 +79,66 @@ def tree(request, db, module_tree):
     return fresh(module_tree)
 
 
+# The demo (seed_demo) is seeded once for every module that uses it, not once per module: those modules run one
+# after the other (pytest_collection_modifyitems), inside one transaction opened by the first and rolled back
+# before the first module that does not use it (or at the end). Each test still runs in its own savepoint, and a
+# module's own module-scoped data (kept_for_module) is a savepoint too: nothing a module does reaches the next.
+_shared_seed = {}
+
+
+def _uses_the_seed(item):
+    return "seeded" in getattr(item, "fixturenames", ()) and "transactional_db" not in item.fixturenames
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Move the modules that use the demo next to the first of them, keeping every other order."""
+    seeded_modules = {item.module for item in items if _uses_the_seed(item)}
+    _shared_seed["modules"] = {module.__name__ for module in seeded_modules}
+    if len(seeded_modules) < 2:
+        return
+    first = next(index for index, item in enumerate(items) if item.module in seeded_modules)
+    block = [item for item in items if item.module in seeded_modules]
+    rest = [item for item in items if item.module not in seeded_modules]
+    items[:] = rest[:first] + block + rest[first:]
+
+
+def _roll_back_the_seed(django_db_blocker):
+    atomic = _shared_seed.pop("atomic", None)
+    if atomic is not None:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def _seed_session(django_db_setup, django_db_blocker):
+    """Rolls the shared seed back before the test database goes."""
+    yield
+    _roll_back_the_seed(django_db_blocker)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_seed_outside_its_modules(request, django_db_blocker):
+    """A module that does not use the demo starts without it (its transactional tests need no open transaction)."""
+    if "atomic" in _shared_seed and request.module.__name__ not in _shared_seed.get("modules", ()):
+        _roll_back_the_seed(django_db_blocker)
+
+
 @pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """The demo site (seed_demo), once per module: for smoke tests of the demo itself."""
-    with kept_for_module(django_db_blocker):
-        seed()
-        yield
+def seeded(_seed_session, django_db_blocker):
+    """The demo site (seed_demo): for smoke tests of the demo itself. Seeded once for all the modules that use it
+    (see above); each test's changes are rolled back after it, as everywhere."""
+    if "atomic" not in _shared_seed:
+        with django_db_blocker.unblock():
+            atomic = transaction.atomic()
+            atomic.__enter__()
+            _shared_seed["atomic"] = atomic
+            try:
+                seed()
+            except BaseException:
+                _roll_back_the_seed(django_db_blocker)
+                raise
+    yield
 
 
 @pytest.fixture
