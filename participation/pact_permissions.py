@@ -5,15 +5,43 @@ pact only; Editors and superusers coordinate every pact. A coordinator of one pa
 proposals or activities is refused (403) by the views that ask :func:`may_coordinate`.
 """
 
+from django.core.cache import cache
+
+from civic_site import pagecache
+
 EDITORS = "Editors"
+# Version tags: accounts.backends bumps PERMISSIONS when users' groups change; saving a pact bumps PACTS (its
+# coordinators group may have changed). The answers are kept in the shared cache under both, so the admin's
+# menu (shown on every admin page) asks the database nothing.
+PERMISSIONS, PACTS = "permissions", "pacts"
+TIMEOUT = 60 * 60
+
+
+def cached_answer(user, name, compute):
+    """``compute()`` for ``user``, from the shared cache while neither groups nor pacts changed."""
+    versions = pagecache.versions([PERMISSIONS, PACTS])
+    key = f"pact-coordination:{name}:{versions[PERMISSIONS]}:{versions[PACTS]}:{user.pk}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, TIMEOUT)
+    return found
+
+
+def pacts_changed(**kwargs):
+    pagecache.bump(PACTS)
 
 
 def _group_ids(user):
     """The ids of ``user``'s groups and whether they are an editor, read once per user object (a request's)."""
     cached = getattr(user, "_pact_groups", None)
     if cached is None:
-        rows = list(user.groups.values_list("pk", "name"))
-        cached = user._pact_groups = ({pk for pk, _name in rows}, any(name == EDITORS for _pk, name in rows))
+
+        def read():
+            rows = list(user.groups.values_list("pk", "name"))
+            return ({pk for pk, _name in rows}, any(name == EDITORS for _pk, name in rows))
+
+        cached = user._pact_groups = cached_answer(user, "groups", read)
     return cached
 
 
@@ -43,3 +71,11 @@ def coordinated_pacts(user):
     if not coordinates_all(user):
         pages = pages.filter(coordinators__in=_group_ids(user)[0]) if user.is_authenticated else pages.none()
     return pages
+
+
+def coordinates_any(user):
+    """Whether ``user`` coordinates at least one pact (the admin menu's "Pact coordination"): no query while
+    neither groups nor pacts changed."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return coordinates_all(user) or cached_answer(user, "any", lambda: coordinated_pacts(user).exists())

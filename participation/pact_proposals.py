@@ -36,7 +36,7 @@ from .core.invalidation import group_changed
 from .ideas import _clean_text
 from .models import Activity, ActivityProposal, PactPage, PactStatus
 from .models.pacts import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
-from .pact_permissions import coordinated_pacts, may_coordinate
+from .pact_permissions import coordinated_pacts, coordinates_any, may_coordinate
 
 PLACE_MAX_LENGTH = 160
 PUBLIC_LIMIT = 50  # proposals listed on the pact's page (the newest)
@@ -448,7 +448,7 @@ def menu_item():
 
     class CoordinationMenuItem(MenuItem):
         def is_shown(self, request):
-            return coordinated_pacts(request.user).exists()
+            return coordinates_any(request.user)
 
     return CoordinationMenuItem(
         gettext_lazy("Pact coordination"), reverse("pact_coordination"), icon_name="group", order=520

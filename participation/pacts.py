@@ -69,8 +69,11 @@ def coordinated_keys(user):
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
     if "_pact_keys" not in user.__dict__:
-        pacts = pact_permissions.coordinated_pacts(user)
-        user.__dict__["_pact_keys"] = frozenset(pacts.values_list("translation_key", flat=True))
+        user.__dict__["_pact_keys"] = pact_permissions.cached_answer(
+            user,
+            "keys",
+            lambda: frozenset(pact_permissions.coordinated_pacts(user).values_list("translation_key", flat=True)),
+        )
     return user.__dict__["_pact_keys"]
 
 
@@ -567,6 +570,9 @@ def _activity_saved(sender, instance, created=False, **kwargs):
 def connect():
     post_save.connect(_activity_saved, sender=Activity, dispatch_uid="pact-activity-save")
     post_delete.connect(_activity_changed, sender=Activity, dispatch_uid="pact-activity-delete")
+    # A pact saved or deleted may have a new coordinators group: who coordinates what is asked again.
+    post_save.connect(pact_permissions.pacts_changed, sender=PactPage, dispatch_uid="pact-page-save")
+    post_delete.connect(pact_permissions.pacts_changed, sender=PactPage, dispatch_uid="pact-page-delete")
 
 
 # --- personal data (accounts.registry) ----------------------------------------------------------------------

@@ -40,6 +40,13 @@ NOT_VERIFIED = (
 KINDS = ["poll", "budget", "idea"]
 
 
+@pytest.fixture(autouse=True)
+def english_wording(settings):
+    """These tests read the rules' wording in English on the Italian pages: without the project's catalogue, its
+    strings stay in English (tests/test_i18n.py checks that every one has its Italian)."""
+    settings.LOCALE_PATHS = []
+
+
 def resident(user, number, *, birth_date=date(1980, 1, 1), postcode="10152"):
     """Verify ``user`` as the person with codice fiscale number ``number`` (each citizen their own), running the
     listeners a commit would run."""
