@@ -44,3 +44,12 @@ def test_seed_demo_lives_in_civic_site_and_apps_keep_their_demo_modules():
         assert (ROOT / app / "demo.py").is_file(), app
     assert not (ROOT / "home" / "management").exists()
     assert "seed_demo" in (ROOT / "Makefile").read_text()
+
+
+def test_every_routable_page_type_has_its_resolver_before_the_first_request():
+    """Built at start-up (civic_site.apps), never by two request threads at once."""
+    from wagtail.contrib.routable_page.models import RoutablePageMixin
+    from wagtail.models import get_page_models
+
+    routable = [model for model in get_page_models() if issubclass(model, RoutablePageMixin)]
+    assert routable and all("_routablepage_urlresolver" in model.__dict__ for model in routable)
