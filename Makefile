@@ -43,8 +43,10 @@ check: install-test
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(BIN)/python manage.py check
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(BIN)/python manage.py makemigrations --check --dry-run
 
+# Extra pytest arguments, e.g. make test PYTEST_ARGS="-k polls" (CI uses it to share the work: see .ci/run).
+PYTEST_ARGS ?=
 test: lint check
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The benchmark (not part of make test): every public page as a fraction of a bare Django view, under
 # load on gunicorn with production settings, plus queries per page; see README "Benchmarks".
