@@ -119,6 +119,8 @@ def bench_environment(tmp, database_url):
     return {
         "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        # The seed verifies residents, and production refuses to start on them without this key (E004).
+        "RESIDENT_IDENTITY_KEY": secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "127.0.0.1",
         "SINGLE_SERVER": "true",
         "SECURE_SSL_REDIRECT": "false",

@@ -135,3 +135,17 @@ def test_feeds_are_held_to_their_own_target_not_to_a_share_of_the_bare_view():
     assert targets_missed(row(slow)) == ["warm 151 ms > 150 ms", "If-None-Match answered 200, not 304"]
     page = {"kind": LISTING, "queries": {"anon": 16, "logged_in": 9}, "anon_fraction": 24.0}
     assert targets_missed(page) == ["anonymous 24.0 % < 25.0 %", "anon 16 queries > 15"]
+
+
+def test_the_bench_server_passes_the_production_checks_on_its_seeded_residents(settings, monkeypatch, tmp_path):
+    """The benchmark seeds the demo (its register of residents and verified citizens) and then starts gunicorn
+    in production settings, which refuses to start without RESIDENT_IDENTITY_KEY once such rows exist."""
+    from benchmarks.run import bench_environment
+    from civic_site import checks
+
+    monkeypatch.setattr(checks, "identities_stored", lambda: True)
+    settings.DEBUG = False
+    settings.RESIDENT_IDENTITY_KEY = ""
+    assert [error.id for error in checks.check_resident_identity_key()] == ["civic_site.E004"]
+    settings.RESIDENT_IDENTITY_KEY = bench_environment(tmp_path, "sqlite://")["RESIDENT_IDENTITY_KEY"]
+    assert checks.check_resident_identity_key() == []
