@@ -18,14 +18,14 @@ from wagtail.permissions import register_permission_policy
 
 from .core.models import TranslationGroup
 from .models.pacts import Activity, PactPage
-from .pacts import coordinated_keys, may_coordinate, sees_every_pact
+from .pact_permissions import coordinated_keys, coordinates_all, may_coordinate
 
 ACTIONS = {"add", "change", "delete", "view"}
 
 
 def visible_activities(user, queryset=None):
     queryset = Activity.objects.all() if queryset is None else queryset
-    if sees_every_pact(user):
+    if coordinates_all(user):
         return queryset
     return queryset.filter(group__in=coordinated_keys(user))
 
@@ -34,7 +34,7 @@ class ActivityPolicy(ModelPermissionPolicy):
     """Editors and superusers: every activity; a pact's coordinators: that pact's activities only."""
 
     def user_has_permission(self, user, action):
-        return action in ACTIONS and (sees_every_pact(user) or bool(coordinated_keys(user)))
+        return action in ACTIONS and (coordinates_all(user) or bool(coordinated_keys(user)))
 
     def user_has_any_permission(self, user, actions):
         return any(self.user_has_permission(user, action) for action in actions)
@@ -58,7 +58,7 @@ class ActivityForm(WagtailAdminModelForm):
         if field is None:
             return
         pages = PactPage.objects.all()
-        if not sees_every_pact(for_user):
+        if not coordinates_all(for_user):
             pages = pages.filter(translation_key__in=coordinated_keys(for_user))
         titles = {}
         for key, title in pages.order_by("-locale__language_code").values_list("translation_key", "title"):

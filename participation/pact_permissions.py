@@ -52,14 +52,24 @@ def coordinates_all(user):
     return user.is_superuser or _group_ids(user)[1]
 
 
-def may_coordinate(user, page):
-    """Whether ``user`` may answer proposals and report activities of the pact ``page`` (any translation:
-    translations share their coordinators group)."""
+def coordinated_keys(user):
+    """The translation keys of the pacts whose coordinators' group ``user`` belongs to (read once per user
+    object, from the shared cache while neither groups nor pacts changed)."""
+    if not (user.is_authenticated and user.is_active):
+        return frozenset()
+    if "_pact_keys" not in user.__dict__:
+        user.__dict__["_pact_keys"] = cached_answer(
+            user, "keys", lambda: frozenset(coordinated_pacts(user).values_list("translation_key", flat=True))
+        )
+    return user.__dict__["_pact_keys"]
+
+
+def may_coordinate(user, pact_key):
+    """Whether ``user`` may publish activities of, answer proposals to and report on the pact whose
+    translation key is ``pact_key`` (every translation of a pact shares its coordinators group)."""
     if not (user.is_authenticated and user.is_active):
         return False
-    if coordinates_all(user):
-        return True
-    return page.coordinators_id is not None and page.coordinators_id in _group_ids(user)[0]
+    return coordinates_all(user) or pact_key in coordinated_keys(user)
 
 
 def coordinated_pacts(user):

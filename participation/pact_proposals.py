@@ -338,7 +338,7 @@ def email_proposer(proposal):
 def pact_or_403(request, page_id):
     """The pact ``page_id`` if the user coordinates it: 404 for no such pact, 403 for another's."""
     page = get_object_or_404(PactPage, pk=page_id)
-    if not may_coordinate(request.user, page):
+    if not may_coordinate(request.user, page.translation_key):
         raise PermissionDenied
     return page
 

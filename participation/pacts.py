@@ -56,33 +56,6 @@ class PactRejected(Rejected):
     """Joining, leaving, signing up or cancelling refused, with the reason to show the citizen."""
 
 
-# --- who coordinates ----------------------------------------------------------------------------------------
-
-
-def sees_every_pact(user):
-    """Superusers and editors publish the activities of every pact (participation/pact_permissions.py)."""
-    return pact_permissions.coordinates_all(user)
-
-
-def coordinated_keys(user):
-    """The translation keys of the pacts whose coordinators' group ``user`` belongs to (once per user object)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return frozenset()
-    if "_pact_keys" not in user.__dict__:
-        user.__dict__["_pact_keys"] = pact_permissions.cached_answer(
-            user,
-            "keys",
-            lambda: frozenset(pact_permissions.coordinated_pacts(user).values_list("translation_key", flat=True)),
-        )
-    return user.__dict__["_pact_keys"]
-
-
-def may_coordinate(user, group_key):
-    """Whether ``user`` may publish and change the activities of the pact ``group_key`` (its translation key): the
-    same answer as pact_permissions.may_coordinate for the pact's pages."""
-    return sees_every_pact(user) or group_key in coordinated_keys(user)
-
-
 def pact_changed(group_key):
     """Drop the cached pages of the pact (its page, activities, calendars)."""
     group_changed(group_key)

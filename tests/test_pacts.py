@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import registry
-from participation import pacts
+from participation import pact_permissions, pacts
 from participation.models.pacts import Activity, ActivitySignup, PactMembership
 from tests.factories import AdminFactory, UserFactory
 from tests.pact_factories import ActivityFactory, build_pact, coordinators_group, make_resident
@@ -300,9 +300,9 @@ def test_a_coordinator_manages_the_activities_of_their_pact_only(client, two_pac
 
 
 def test_a_citizen_without_a_group_has_no_activities_admin(client, two_pacts):
-    assert not pacts.may_coordinate(UserFactory(), two_pacts[0]["it"].translation_key)
+    assert not pact_permissions.may_coordinate(UserFactory(), two_pacts[0]["it"].translation_key)
     admin = AdminFactory()
-    assert pacts.may_coordinate(admin, two_pacts[1]["it"].translation_key)
+    assert pact_permissions.may_coordinate(admin, two_pacts[1]["it"].translation_key)
 
 
 # --- queries and the page cache -----------------------------------------------------------------------------
