@@ -222,6 +222,17 @@ class Exporter:
             counts[key] = queryset.count()
         return counts[key]
 
+    def counted_figures(self, label, queryset, user_field="user"):
+        """``[(label, how many rows of queryset count)]`` under the page's rule on who may take part, as the
+        tallies count them; when that rule is "verified residents", also how many it leaves out."""
+        from .core.eligibility import counted_votes_q
+
+        total = self.count(queryset)
+        if not self.page.rules.requires_residents:
+            return [(label, total)]
+        counted = self.count(queryset.filter(counted_votes_q(self.page, user_field)))
+        return [(label, counted), (_("Not counted (who may take part)"), total - counted)]
+
     def own_figures(self):
         return []
 

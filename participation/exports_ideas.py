@@ -55,9 +55,10 @@ class IdeaMapExporter(Exporter):
         return IdeaSupport.objects.filter(idea__group=self.page.group_key)
 
     def own_figures(self):
-        """Ideas (every one, as in the ideas table: hidden and merged ones too), supports; the comments
+        """Ideas (every one, as in the ideas table: hidden and merged ones too), supports (those counted under
+        the map's rule on who may take part, and those it leaves out); the comments
         (the map's and its ideas' threads) come from the base class."""
-        return [(_("Ideas"), self.count(self.ideas())), (_("Supports"), self.count(self.supports()))]
+        return [(_("Ideas"), self.count(self.ideas())), *self.counted_figures(_("Supports"), self.supports())]
 
     def own_actions(self):
         return [(_("Ideas"), self.ideas(), "created_at"), (_("Supports"), self.supports(), "created_at")]

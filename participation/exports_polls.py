@@ -51,7 +51,7 @@ class PollExporter(Exporter):
         return PollVote.objects.filter(group=self.page.group_key)
 
     def own_figures(self):
-        return [(_("Voters"), self.count(self.votes()))]
+        return self.counted_figures(_("Voters"), self.votes())
 
     def own_actions(self):
         return [(_("Votes"), self.votes(), "created_at")]

@@ -306,14 +306,31 @@ def test_the_anonymous_cached_page_carries_no_per_user_content(pages, kind, citi
 # --- the counts --------------------------------------------------------------------------------------
 
 
-def results_note(pages, kind):
+def results_view(pages, kind):
     staff = Client()
     staff.force_login(in_english(ResultsFactory()))
     page = {"poll": pages["poll"], "budget": pages["budget"], "idea": pages["idea map"]}[kind]
     response = staff.get(reverse("participation_results", args=[page.pk]))
     assert response.status_code == 200
-    note = BeautifulSoup(response.content, "html.parser").select_one(".results-tally__note")
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def results_note(pages, kind):
+    note = results_view(pages, kind).select_one(".results-tally__note")
     return note.get_text() if note else None
+
+
+def headline_figures(pages, kind):
+    """The Results view's headline figures about votes: {label: number}."""
+    figures = {
+        dt.get_text(strip=True): dt.find_next_sibling("dd").get_text(strip=True)
+        for dt in results_view(pages, kind).select("#results-figures dt")
+    }
+    return {
+        label: number
+        for label, number in figures.items()
+        if label in {"Voters", "Supports", "Ballots"} or "counted" in label
+    }
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -326,6 +343,8 @@ def test_votes_of_unverified_accounts_stop_counting_under_the_resident_rule_and_
     take_part(pages, kind, marco)
     assert counted(pages, kind) == 2
     assert results_note(pages, kind) is None  # the email rule leaves nothing out
+    headline = {"poll": "Voters", "idea": "Supports", "budget": "Ballots"}[kind]
+    assert headline_figures(pages, kind) == {headline: "2"}
 
     with_rule(pages, kind)
     assert counted(pages, kind) == 1  # the unverified account's vote is kept, not counted
@@ -333,6 +352,9 @@ def test_votes_of_unverified_accounts_stop_counting_under_the_resident_rule_and_
     note = results_note(pages, kind)
     assert note.startswith("1 vote from an account that is not a verified resident (or outside the age or postcode")
     assert "was not counted" in note
+    # The headline figures count as the tallies do (a budget's ballots always did; the note says the rest).
+    expected = {headline: "1"} if kind == "budget" else {headline: "1", "Not counted (who may take part)": "1"}
+    assert headline_figures(pages, kind) == expected
 
     with django_capture_on_commit_callbacks(execute=True):
         resident(citizen, 1)  # verified later: the kept vote counts at once (the cached counts are dropped)
