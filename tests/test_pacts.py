@@ -2,10 +2,12 @@
 list, calendars parse, reminders go once, coordinators act on their own pact only, the page stays within its
 query budget and its cached copy follows every write."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import icalendar
 import pytest
+from bs4 import BeautifulSoup
+from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
@@ -369,3 +371,19 @@ def test_the_cached_anonymous_page_follows_sign_ups_and_admin_changes(pact, djan
     resident = make_resident(UserFactory())
     run_on_commit(django_capture_on_commit_callbacks, pacts.join, pact["it"], resident)
     assert "1 volunteer" in visitor.get(url(pact, code="en")).content.decode()
+
+
+@pytest.mark.parametrize("status", ["proposed", "signed", "active"])
+def test_the_status_badge_says_the_status_and_its_colour_differs_per_status(client, tree, status):
+    pact = build_pact(tree["consultation"], status=status)
+    badge = BeautifulSoup(client.get(url(pact, code="en")).content, "html.parser").select_one(".status-badge")
+    assert f"pact-status--{status}" in badge["class"] and "bg-dark" not in badge["class"]
+    assert badge.get_text(" ", strip=True) == f"Status: {status.capitalize()}"
+    css = (settings.BASE_DIR / "static/css/site.css").read_text()
+    assert f".pact-status--{status} {{" in css
+
+
+def test_a_pact_past_its_end_date_reads_expired(client, tree):
+    pact = build_pact(tree["consultation"], status="active", ends_on=date.today() - timedelta(days=1))
+    badge = BeautifulSoup(client.get(url(pact, code="en")).content, "html.parser").select_one(".status-badge")
+    assert "pact-status--expired" in badge["class"] and badge.get_text(" ", strip=True) == "Status: Expired"
