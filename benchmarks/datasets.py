@@ -576,6 +576,7 @@ def pact_pages(ctx):
         pages += [
             PageSpec(f"pact ({language})", page.url),
             PageSpec(f"activity ({language})", f"{page.url}activities/{activity.pk}/"),
+            PageSpec(f"pact activities ({language})", f"{page.url}activities/", LISTING),
             PageSpec(f"pact calendar.ics ({language})", f"{page.url}calendar.ics", FEED),
         ]
     return pages

@@ -615,6 +615,12 @@ def geojson_view(page, request):
 
 def geojson_response(request, body, gzipped, etag):
     """A GeoJSON feed (an idea map's, a reporting page's) with its ETag, gzipped when the client takes it."""
+    return feed_response(request, body, gzipped, etag, "application/geo+json; charset=utf-8")
+
+
+def feed_response(request, body, gzipped, etag, content_type):
+    """A public feed built once and kept in the cache (GeoJSON, a pact's calendar): the same bytes for every
+    visitor, logged in or not, answered 304 when the client holds its ETag and gzipped when it takes gzip."""
     pagecache.not_stored(request)
     # Each encoding is its own representation, with its own validator (as Apache names them).
     use_gzip = "gzip" in request.headers.get("Accept-Encoding", "") and len(gzipped) < len(body)
@@ -622,10 +628,10 @@ def geojson_response(request, body, gzipped, etag):
     if pagecache.etag_matches(request, etag) or pagecache.etag_matches(request, gzip_etag):
         response = HttpResponse(status=304)
     elif use_gzip:
-        response = HttpResponse(gzipped, content_type="application/geo+json; charset=utf-8")
+        response = HttpResponse(gzipped, content_type=content_type)
         response["Content-Encoding"] = "gzip"  # the gzip middleware leaves an encoded response alone
     else:
-        response = HttpResponse(body, content_type="application/geo+json; charset=utf-8")
+        response = HttpResponse(body, content_type=content_type)
     response["ETag"] = gzip_etag if use_gzip else etag
     response["Vary"] = "Accept-Encoding"
     response["Cache-Control"] = "public, max-age=60"

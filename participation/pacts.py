@@ -24,17 +24,21 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Window
 from django.db.models.signals import post_delete, post_save
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone, translation
+from django.utils.text import compress_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.residents import verification_of
+from civic_site import pagecache
 
 from . import pact_permissions
 from .comments import has_verified_email
@@ -46,6 +50,8 @@ from .models.pacts import Activity, ActivitySignup, CommitmentBlock, PactMembers
 
 logger = logging.getLogger(__name__)
 
+UPCOMING_SHOWN = 10  # the next activities on the pact's page; the rest on its list of activities
+ACTIVITIES_PER_PAGE = 20  # that list's page
 PAST_SHOWN = 10  # past activities listed on the pact's page
 NAMES_SHOWN = 200  # volunteers' names listed (those who chose to be shown)
 REMINDER_AHEAD = timedelta(hours=24)  # "the day before": reminders go once an activity starts within this
@@ -341,7 +347,10 @@ def pact_context(page, request):
     user = request.user
     now = timezone.now()
     activities = Activity.objects.filter(group=page.group_key)
-    upcoming = decorate(list(with_places(activities.filter(ends_at__gte=now))), user)
+    # The next few, each row also counting every upcoming one (a window over the same query): the page's cost
+    # stays flat however many activities a pact plans, and the link to the rest says how many there are.
+    upcoming = with_places(activities.filter(ends_at__gte=now)).annotate(upcoming_total=Window(Count("pk")))
+    upcoming = decorate(list(upcoming[:UPCOMING_SHOWN]), user)
     past = list(activities.filter(ends_at__lt=now).order_by("-starts_at", "-pk")[:PAST_SHOWN])
     members = PactMembership.objects.filter(group=page.group_key)
     # The count and the citizen's own membership in one query; the names shown only up to NAMES_SHOWN rows.
@@ -362,6 +371,9 @@ def pact_context(page, request):
         "volunteer_names": shown,
         "membership": membership,
         "upcoming": upcoming,
+        "upcoming_total": upcoming[0].upcoming_total if upcoming else 0,
+        "pact_url": page.url,
+        "activities_url": page.url + page.reverse_subpage("activities"),
         "past": past,
         "map_json": json.dumps(map_config(page, upcoming)),
         "places": sorted({a.place_name for a in upcoming}),
@@ -413,6 +425,23 @@ def _activity_or_404(page, activity_id):
     if activity is None:
         raise Http404
     return activity
+
+
+def activities_view(page, request):
+    """Every upcoming activity of the pact, ACTIVITIES_PER_PAGE at a time, soonest first."""
+    upcoming = with_places(Activity.objects.filter(group=page.group_key, ends_at__gte=timezone.now()))
+    listing = Paginator(upcoming.order_by("starts_at", "pk"), ACTIVITIES_PER_PAGE).get_page(request.GET.get("page"))
+    context = page.get_context(request, with_pact=False)
+    context.update(
+        {
+            "listing": listing,
+            "activities": decorate(list(listing.object_list), request.user),
+            "pact_url": page.url,
+            "calendar_url": page.url + "calendar.ics",
+            "pages_label": _("Pages of activities"),
+        }
+    )
+    return TemplateResponse(request, "participation/pact_activities.html", context)
 
 
 def activity_view(page, request, activity_id, *, error=None, status=200):
@@ -504,24 +533,47 @@ def _calendar(page, activities, request):
     return calendar
 
 
-def _ics_response(calendar, filename):
-    body = calendar.to_ical()
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["ETag"] = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+CALENDAR_TIMEOUT = 60 * 60  # the window (the last 90 days) moves on by itself: an hour late is harmless
+
+
+def _ics_response(request, body, filename, gzipped=None):
+    from .ideas import feed_response
+
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    response = feed_response(request, body, gzipped or compress_string(body), etag, "text/calendar; charset=utf-8")
+    if response.status_code == 200:
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 
 
 def activity_ics_view(page, request, activity_id):
     activity = _activity_or_404(page, activity_id)
-    return _ics_response(_calendar(page, [activity], request), f"activity-{activity.pk}.ics")
+    return _ics_response(request, _calendar(page, [activity], request).to_ical(), f"activity-{activity.pk}.ics")
+
+
+def calendar_feed(page, request):
+    """The pact's activities of the last 90 days and to come as iCalendar bytes and gzipped, built once and
+    kept in the cache under the content and the pact's versions (an activity published, changed or cancelled
+    bumps the pact's): calendar apps poll it, and it is the same for everyone."""
+    tags = [pagecache.CONTENT, pagecache.group_tag(page.group_key)]
+    versions = pagecache.versions(tags)
+    # The events' addresses and UIDs are absolute, from the request's scheme and host.
+    stamp = ":".join([request.scheme, request.get_host(), *(str(versions[tag]) for tag in tags)])
+    key = f"pacts:calendar:{pagecache.release()}:{page.pk}:{hashlib.sha256(stamp.encode()).hexdigest()[:16]}"
+    entry = cache.get(key)
+    if entry is None:
+        since = timezone.now() - timedelta(days=90)
+        activities = Activity.objects.filter(group=page.group_key, ends_at__gte=since)
+        body = _calendar(page, activities, request).to_ical()
+        entry = (body, compress_string(body))
+        cache.set(key, entry, CALENDAR_TIMEOUT)
+    return entry
 
 
 def calendar_view(page, request):
     """The pact's activities of the last 90 days and to come, for a calendar app to subscribe to."""
-    since = timezone.now() - timedelta(days=90)
-    activities = Activity.objects.filter(group=page.group_key, ends_at__gte=since)
-    return _ics_response(_calendar(page, activities, request), "calendar.ics")
+    body, gzipped = calendar_feed(page, request)
+    return _ics_response(request, body, "calendar.ics", gzipped)
 
 
 # --- signals ------------------------------------------------------------------------------------------------

@@ -123,7 +123,6 @@ def test_a_support_through_another_maps_address_is_refused(signed_in, maps):
     assert not IdeaSupport.objects.exists()
 
 
-
 def test_control_characters_in_the_similar_check_are_no_error(signed_in, maps):
     """Found by the fuzz run on PostgreSQL, which refuses NUL in a query (its trigram search)."""
     ours = IdeaMapPage.objects.get(pk=maps["ours"])

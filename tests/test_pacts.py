@@ -212,6 +212,35 @@ def test_an_activity_ics_and_the_pact_feed_are_valid_icalendar_in_rome_time(pact
     assert {str(e["UID"]) for e in again.walk("VEVENT")} == {str(e["UID"]) for e in feed.walk("VEVENT")}
 
 
+def test_the_pact_calendar_is_one_cached_feed_for_everyone_with_its_etag_and_follows_every_change(
+    pact, citizen, django_assert_max_num_queries
+):
+    activity_for(pact, title="Semina")
+    address = url(pact, "calendar.ics")
+    first = Client().get(address)
+    assert first.status_code == 200 and first["Content-Disposition"] == 'inline; filename="calendar.ics"'
+    signed_in = Client()
+    signed_in.force_login(citizen)
+    signed_in.get(address)  # the session, read once
+    with django_assert_max_num_queries(3):  # session, user and the page: the calendar itself from the cache
+        again = signed_in.get(address)
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    assert Client().get(address, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    zipped = Client().get(address, HTTP_ACCEPT_ENCODING="gzip")
+    assert zipped["Content-Encoding"] == "gzip" and zipped["ETag"] != first["ETag"]
+    assert Client().get(address, HTTP_IF_NONE_MATCH=zipped["ETag"]).status_code == 304
+
+    later = activity_for(pact, title="Raccolta")  # published in the admin: in the feed at once
+    changed = parsed(Client().get(address, HTTP_IF_NONE_MATCH=first["ETag"]))
+    assert sorted(str(event["SUMMARY"]) for event in changed.walk("VEVENT")) == ["Raccolta", "Semina"]
+    later.status = Activity.CANCELLED
+    later.save()
+    cancelled = parsed(Client().get(address))
+    assert {str(e["SUMMARY"]): str(e["STATUS"]) for e in cancelled.walk("VEVENT")}["Raccolta"] == "CANCELLED"
+    one = Client().get(url(pact, f"activities/{later.pk}.ics"))
+    assert Client().get(url(pact, f"activities/{later.pk}.ics"), HTTP_IF_NONE_MATCH=one["ETag"]).status_code == 304
+
+
 # --- reminders ----------------------------------------------------------------------------------------------
 
 
@@ -351,6 +380,59 @@ def test_an_activity_page_stays_within_its_query_budget(client, pact, resident, 
         client.force_login(resident)
         pacts.sign_up(activity, resident)
     assert counted(client, url(pact, f"activities/{activity.pk}/")) <= 15
+
+
+def test_the_pact_page_shows_the_next_activities_and_links_to_all_of_them(client, pact, resident, settings):
+    settings.PARTICIPATION_RATE_LIMITS = {**settings.PARTICIPATION_RATE_LIMITS, "signup": ""}
+    soon = timezone.now() + timedelta(days=1)
+    planned = [activity_for(pact, title=f"Attività {n:02d}", starts_at=soon + timedelta(days=n)) for n in range(25)]
+    activity_for(pact, title="Passata", starts_at=timezone.now() - timedelta(days=3))
+    pacts.sign_up(planned[21], resident)
+    page = BeautifulSoup(client.get(url(pact, code="en")).content, "html.parser")
+    shown = [a.get_text(strip=True) for a in page.select(".pact-activities .card-title a")]
+    assert shown == [f"Attività {n:02d}" for n in range(pacts.UPCOMING_SHOWN)]
+    more = page.find("a", string="All the upcoming activities (25)")
+    assert more["href"] == url(pact, "activities/", "en")
+
+    client.force_login(resident)
+    first = BeautifulSoup(client.get(more["href"]).content, "html.parser")
+    assert first.title.get_text().startswith(f"Upcoming activities — {pact['en'].title}")
+    titles = [a.get_text(strip=True) for a in first.select(".pact-activities .card-title a")]
+    assert titles == [f"Attività {n:02d}" for n in range(pacts.ACTIVITIES_PER_PAGE)]
+    assert "25 activities planned, soonest first." in first.get_text()
+    second = BeautifulSoup(client.get(more["href"] + "?page=2").content, "html.parser")
+    cards = second.select(".pact-activities .card")
+    assert [c.select_one(".card-title a").get_text(strip=True) for c in cards] == [
+        f"Attività {n:02d}" for n in range(20, 25)
+    ]
+    assert "you are signed up" in cards[1].get_text() and "Passata" not in second.get_text()
+    assert second.select_one('a[rel="prev"]')["href"] == "?page=1"
+    # Anything else than a page number: the first or the last page, never an error.
+    assert client.get(more["href"] + "?page=x").status_code == 200
+    assert "Attività 24" in client.get(more["href"] + "?page=99").content.decode()
+
+    Activity.objects.filter(group=pact["it"].translation_key).exclude(title="Passata").delete()
+    empty = client.get(url(pact, "activities/", "it")).content.decode()
+    assert "Ancora nessuna attività in programma." in empty
+
+
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_the_list_of_activities_stays_within_its_query_budget(client, pact, resident, logged_in, settings):
+    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": False}
+    settings.PARTICIPATION_RATE_LIMITS = {**settings.PARTICIPATION_RATE_LIMITS, "signup": ""}
+    if logged_in:
+        client.force_login(resident)
+
+    def load(how_many):
+        for _ in range(how_many):
+            activity = activity_for(pact)
+            pacts.sign_up(activity, UserFactory())
+            if logged_in:
+                pacts.sign_up(activity, resident)
+        return counted(client, url(pact, "activities/?page=2"))
+
+    small = load(25)
+    assert small <= 15 and load(40) == small
 
 
 def test_the_cached_anonymous_page_follows_sign_ups_and_admin_changes(pact, django_capture_on_commit_callbacks):

@@ -165,6 +165,12 @@ class PactPage(SitePageMixin, ParticipationPageMixin, MapAreaMixin, RoutablePage
 
         return calendar_view(self, request)
 
+    @path("activities/", name="activities")
+    def activities(self, request):
+        from participation.pacts import activities_view
+
+        return activities_view(self, request)
+
     @re_path(r"^activities/(?P<activity_id>\d{1,18})/$")
     def activity(self, request, activity_id):
         from participation.pacts import activity_view

@@ -363,9 +363,9 @@ def demo_pact():
 
 
 def test_collaboration_pact_pages_are_accessible_in_both_languages(demo_site, page):
-    """A collaboration pact: its page (map, commitments, activities), an activity (anonymous and signed in, with
-    its sign-up form) and the join form sent without accepting the commitments (the error summary linked to
-    the box), in both languages."""
+    """A collaboration pact: its page (map, commitments, activities), the list of its activities, an activity
+    (anonymous and signed in, with its sign-up form) and the join form sent without accepting the commitments
+    (the error summary linked to the box), in both languages."""
     from accounts.residents import verification_of
     from tests.factories import UserFactory
     from tests.pact_factories import make_resident
@@ -384,7 +384,7 @@ def test_collaboration_pact_pages_are_accessible_in_both_languages(demo_site, pa
             failures[label] = format_violations(blocking)
 
     for code in ("it", "en"):
-        for tail in ("", f"activities/{activity}/"):
+        for tail in ("", "activities/", f"activities/{activity}/"):
             response = page.goto(demo_site.url + pacts[code].url + tail)
             assert response.status == 200
             scan(f"{pacts[code].url}{tail} (anonymous)")
