@@ -77,6 +77,12 @@
     // Thousands of ideas: markers are made in slices between tasks, and the cluster layer adds them in
     // short chunks (chunkInterval), so neither typing nor scrolling waits for the map.
     var clustered = typeof L.markerClusterGroup === "function";
+    if (clustered) {
+      // Clusters are not tab stops either: with thousands of ideas they overlap, so they cannot all be the
+      // 24-pixel targets WCAG 2.2 asks for (Lighthouse's target-size). The map itself still pans and zooms
+      // from the keyboard (arrows, + and -), and the list beside it is the equivalent control.
+      L.MarkerCluster.mergeOptions({ keyboard: false });
+    }
     var layer = clustered
       ? L.markerClusterGroup({
           showCoverageOnHover: false,
@@ -97,7 +103,7 @@
         alt: feature.properties.title,
         // Not a tab stop: thousands of them would bury the page for keyboard users, and overlapping
         // markers cannot all be the 24-pixel targets WCAG 2.2 asks for. The list beside the map holds
-        // every idea and every action (the clusters stay focusable, to explore the map by keyboard).
+        // every idea and every action.
         keyboard: false,
       });
       made.bindPopup(function () { return popup(feature, config); });

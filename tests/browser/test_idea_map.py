@@ -69,6 +69,15 @@ def test_the_map_shows_the_published_ideas_as_markers(demo_site, page):
         ".map(m => m.getAttribute('title') || m.textContent)"
     )
     assert shown  # markers or clusters of them
+    # Neither markers nor clusters are tab stops (overlapping, they cannot all be 24-pixel targets): the map
+    # pans and zooms from the keyboard, and the list beside it holds every idea.
+    assert page.locator("#idea-map.leaflet-container").get_attribute("tabindex") == "0"
+    page.focus("#idea-map")
+    for _ in range(3):  # zoomed out from the keyboard: the ideas gather into clusters
+        page.keyboard.press("-")
+        page.wait_for_timeout(400)
+    page.wait_for_selector(".marker-cluster")
+    assert page.locator(".leaflet-marker-icon[tabindex]").count() == 0
     assert Idea.objects.published().filter(group=map_page.translation_key).count() >= 20
     watch.check("map")
     watch.assert_clean()
