@@ -1,4 +1,4 @@
-"""The light front end: what every page loads (two stylesheets, two preloaded fonts, one small deferred
+"""The light front end: what every page loads (two stylesheets, three preloaded fonts, one small deferred
 script, no Leaflet), our Bootstrap Italia build (its version, no inserted styles), and responsive images.
 
 Lighthouse itself runs in the benchmarks, not here; these tests keep what it measured from slipping back.
@@ -102,7 +102,11 @@ def test_every_page_loads_two_stylesheets_two_fonts_and_two_deferred_scripts(cli
             assert all(script.has_attr("defer") for script in scripts)
             assert "leaflet" not in str(html.head).lower() + "".join(s["src"] for s in scripts).lower()
             fonts = html.select("link[rel=preload][as=font]")
-            assert len(fonts) == 2
+            assert [Path(font["href"]).name.rsplit("-", 1)[-1] for font in fonts] == [
+                "regular.woff2",
+                "600.woff2",
+                "700.woff2",
+            ]
             for font in fonts:
                 assert font["type"] == "font/woff2"
                 assert font.has_attr("crossorigin")  # fonts are fetched in CORS mode: without it, twice
