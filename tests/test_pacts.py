@@ -397,7 +397,7 @@ def test_the_pact_page_shows_the_next_activities_and_links_to_all_of_them(client
     client.force_login(resident)
     first = BeautifulSoup(client.get(more["href"]).content, "html.parser")
     assert first.title.get_text().startswith(f"Upcoming activities — {pact['en'].title}")
-    titles = [a.get_text(strip=True) for a in first.select(".pact-activities .card-title a")]
+    titles = [a.get_text(strip=True) for a in first.select(".pact-activities h2.card-title a")]  # h1, then h2s
     assert titles == [f"Attività {n:02d}" for n in range(pacts.ACTIVITIES_PER_PAGE)]
     assert "25 activities planned, soonest first." in first.get_text()
     second = BeautifulSoup(client.get(more["href"] + "?page=2").content, "html.parser")
