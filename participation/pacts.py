@@ -45,7 +45,7 @@ from .comments import has_verified_email
 from .core import ratelimit
 from .core.eligibility import verify_url
 from .core.errors import Rejected
-from .core.invalidation import group_changed
+from .core.invalidation import cached_for_group, group_changed
 from .models.pacts import Activity, ActivitySignup, CommitmentBlock, PactMembership, PactPage, PactStatus
 
 logger = logging.getLogger(__name__)
@@ -210,7 +210,12 @@ def signups_of_deleted_user(user):
         for activity in Activity.objects.select_for_update().filter(pk__in=activity_ids):
             fill_places(activity)
             pact_changed(activity.group_id)
-    PactMembership.objects.filter(user=user).delete()
+    # Their name leaves the pacts' lists of volunteers, cached ones too.
+    memberships = PactMembership.objects.filter(user=user)
+    pacts = set(memberships.values_list("group", flat=True))
+    memberships.delete()
+    for group_key in pacts:
+        pact_changed(group_key)
 
 
 # --- emails -------------------------------------------------------------------------------------------------
@@ -343,6 +348,17 @@ def map_config(page, activities=()):
     }
 
 
+def volunteer_names(page):
+    """The names of the volunteers who chose to be shown (the first NAMES_SHOWN to join): the same for every
+    visitor, so kept in the cache under the pact's version (joining, leaving, an account deleted bump it)."""
+
+    def names():
+        members = PactMembership.objects.filter(group=page.group_key, show_name=True).select_related("user")
+        return [row.user.public_name for row in members.order_by("joined_at", "pk")[:NAMES_SHOWN]]
+
+    return cached_for_group(page.group_key, "pact-volunteers", names)
+
+
 def pact_context(page, request):
     user = request.user
     now = timezone.now()
@@ -357,10 +373,7 @@ def pact_context(page, request):
     mine = Q(user=user) if user.is_authenticated else Q(pk__in=[])
     counted = members.aggregate(total=Count("pk"), joined_at=Max("joined_at", filter=mine))
     membership = {"joined_at": counted["joined_at"]} if counted["joined_at"] else None
-    shown = [
-        row.user.public_name
-        for row in members.filter(show_name=True).select_related("user").order_by("joined_at")[:NAMES_SHOWN]
-    ]
+    shown = volunteer_names(page)
     signatories = list(page.signatories.select_related("logo").prefetch_related("logo__renditions"))
     return {
         "status": page.current_status,

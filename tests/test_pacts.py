@@ -181,6 +181,26 @@ def test_a_deleted_account_gives_its_place_to_the_first_waiting(pact, django_cap
     assert ActivitySignup.objects.get().user == waiting and ActivitySignup.objects.get().status == "confirmed"
 
 
+def test_a_deleted_volunteer_leaves_the_names_shown_at_once_cached_pages_too(
+    pact, django_capture_on_commit_callbacks, settings
+):
+    settings.PARTICIPATION_RATE_LIMITS = {**settings.PARTICIPATION_RATE_LIMITS, "signup": ""}
+    staying, leaving = make_resident(UserFactory(first_name="Rita")), make_resident(UserFactory(first_name="Ugo"))
+    for person in (staying, leaving):
+        run_on_commit(django_capture_on_commit_callbacks, pacts.join, pact["it"], person, show_name=True)
+    names = (staying.public_name, leaving.public_name)
+    signed_in = Client()
+    signed_in.force_login(staying)
+    for client in (Client(), signed_in):  # the anonymous copy and the cached list of names
+        html = client.get(url(pact, code="en")).content.decode()
+        assert all(name in html for name in names) and "2 volunteers" in html
+    run_on_commit(django_capture_on_commit_callbacks, registry.anonymise, leaving)
+    leaving.delete()
+    for client in (Client(), signed_in):
+        html = client.get(url(pact, code="en")).content.decode()
+        assert names[0] in html and names[1] not in html and "1 volunteer" in html
+
+
 # --- calendars ----------------------------------------------------------------------------------------------
 
 
