@@ -201,6 +201,21 @@ def test_a_deleted_volunteer_leaves_the_names_shown_at_once_cached_pages_too(
         assert names[0] in html and names[1] not in html and "1 volunteer" in html
 
 
+def test_a_volunteer_s_new_public_name_shows_at_once(pact, django_capture_on_commit_callbacks, settings):
+    settings.PARTICIPATION_RATE_LIMITS = {**settings.PARTICIPATION_RATE_LIMITS, "signup": ""}
+    volunteer = make_resident(UserFactory(display_name="Rita B."))
+    run_on_commit(django_capture_on_commit_callbacks, pacts.join, pact["it"], volunteer, show_name=True)
+    signed_in = Client()
+    signed_in.force_login(make_resident(UserFactory()))
+    for client in (Client(), signed_in):  # the anonymous copy and the cached list of names
+        assert "Rita B." in client.get(url(pact, code="en")).content.decode()
+    volunteer.display_name = "Rita Bianchi"
+    run_on_commit(django_capture_on_commit_callbacks, volunteer.save, update_fields=["display_name"])
+    for client in (Client(), signed_in):
+        html = client.get(url(pact, code="en")).content.decode()
+        assert "Rita Bianchi" in html and "Rita B." not in html
+
+
 # --- calendars ----------------------------------------------------------------------------------------------
 
 

@@ -238,6 +238,23 @@ def test_a_citizen_changing_their_public_name_shows_at_once_beside_their_comment
     assert "Anna Verdi" in text(get(visitor, tree["consultation"]["it"]))
 
 
+def test_a_new_public_name_drops_the_pages_of_the_citizen_s_ideas_and_reports(tree):
+    from tests.factories import IdeaFactory, IdeaMapPageFactory, ReportFactory, ReportingPageFactory, report_category
+
+    author = UserFactory(display_name="Anna V.")
+    ideas = IdeaMapPageFactory(parent=tree["consultation"]["it"])
+    report_category()
+    reporting = ReportingPageFactory(parent=tree["consultation"]["it"])
+    IdeaFactory(page=ideas, user=author)
+    ReportFactory(page=reporting, user=author)
+    tags = [pagecache.group_tag(ideas.translation_key), pagecache.group_tag(reporting.translation_key)]
+    before = pagecache.versions(tags)
+    author.display_name = "Anna Verdi"
+    author.save(update_fields=["display_name"])
+    after = pagecache.versions(tags)
+    assert all(after[tag] != before[tag] for tag in tags)
+
+
 def test_a_login_does_not_drop_the_pages_of_the_citizen_s_comments(visitor, tree, citizen):
     CommentFactory(page=tree["consultation"]["it"], user=citizen, text="Ciao")
     stored(visitor, tree["consultation"]["it"])

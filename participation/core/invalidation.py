@@ -11,7 +11,8 @@ from django.db.models.signals import post_delete, post_save, pre_delete
 
 from civic_site import pagecache
 
-# The user's fields that make up the public name shown beside their comments (User.public_name).
+# The user's fields that make up the public name shown beside their comments, ideas and reports and among a
+# pact's volunteers (User.public_name).
 NAME_FIELDS = {"display_name", "first_name", "last_name"}
 
 
@@ -92,12 +93,25 @@ def _commented_groups(user):
     return set(ParticipationComment.objects.filter(user=user).values_list("group", flat=True).distinct())
 
 
+def _named_groups(user):
+    """Where the citizen's public name shows: beside their comments, their ideas and reports ("by ..."), and in
+    the volunteers of the pacts that show it."""
+    from participation.models import Idea, PactMembership, Report
+
+    return (
+        _commented_groups(user)
+        | set(Idea.objects.filter(user=user).values_list("group", flat=True).distinct())
+        | set(Report.objects.filter(user=user).values_list("group", flat=True).distinct())
+        | set(PactMembership.objects.filter(user=user, show_name=True).values_list("group", flat=True))
+    )
+
+
 def _user_saved(sender, instance, update_fields=None, **kwargs):
-    # Logins save last_login only: nothing shown changes. A new public name shows beside every comment.
+    # Logins save last_login only: nothing shown changes. A new public name shows wherever the old one did.
     if update_fields is not None and not NAME_FIELDS & set(update_fields):
         return
     if not kwargs.get("created"):
-        group_changed(*_commented_groups(instance))
+        group_changed(*_named_groups(instance))
 
 
 def _user_deleted(sender, instance, **kwargs):
