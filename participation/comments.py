@@ -87,6 +87,25 @@ def thread_state(page):
     return (state == CommentThread.AUTO and process_open), state
 
 
+def shown_thread_state(page, versions):
+    """``thread_state(page)`` for showing a thread, kept in the cache: for a page under a process it is a query
+    over the process's phases that costs more than the rest of the thread. It changes with the thread's setting
+    (the group's version in ``versions``), the phases (the content version) and the day (in the key). Writes ask
+    ``thread_state`` itself."""
+    if isinstance(page, ConsultationPage) or not isinstance(page, Page):
+        return thread_state(page)
+    key = group_key(page)
+    tags = (pagecache.CONTENT, pagecache.group_tag(key))
+    cache_key = f"{pagecache.KEY_PREFIX}:thread-state:{page.pk}:{timezone.localdate().isoformat()}:" + ":".join(
+        str(versions[tag]) for tag in tags
+    )
+    found = cache.get(cache_key)
+    if found is None:
+        found = thread_state(page)
+        cache.set(cache_key, found, 24 * 60 * 60)
+    return tuple(found)
+
+
 def post_comment(*, page, user, text, parent_id=None, ip_address=None, notify=True):
     """Create a comment on the thread of the page's translation group, or raise CommentRejected with the reason.
 

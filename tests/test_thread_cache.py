@@ -119,3 +119,21 @@ def test_the_stored_render_goes_with_every_comment_reaction_hiding_and_restoring
     for client in (reader, visitor):
         page = client.get(url).content.decode()
         assert "Panchine all" in page and "2 comments" in page
+
+
+def test_the_open_or_closed_state_shown_under_a_process_is_cached_and_follows_its_setting(tree, citizen):
+    """Under a process, whether the thread is open asks the process's phases (a costly query): shown from the
+    cache until the thread's setting, the content or the day changes."""
+    from participation.core.groups import ensure_group
+    from participation.models import CommentThread
+
+    poll = tree["poll"]["en"]
+    client = signed_in(citizen)
+    assert "Comments on this page are closed" not in client.get(poll.url).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(poll.url).status_code == 200
+    assert not [q for q in queries.captured_queries if "consultations_consultationphase" in q["sql"]]
+    CommentThread.objects.update_or_create(
+        group=ensure_group(tree["poll"]["it"]), defaults={"page": tree["poll"]["it"], "state": CommentThread.CLOSED}
+    )
+    assert "Comments on this page are closed" in client.get(poll.url).content.decode()

@@ -16,10 +16,10 @@ from participation.comments import (
     has_personal,
     has_verified_email,
     is_personal,
+    shown_thread_state,
     thread_comments,
     thread_listing,
     thread_page,
-    thread_state,
 )
 from participation.core.groups import group_key
 from participation.forms import CommentForm, ReportForm
@@ -55,7 +55,7 @@ def comment_thread(context, page):
     # After a rejected report the view names the page of threads holding the reported comment.
     threads_page = thread_page(listing, context.get("comments_page_number") or request.GET.get("comments"))
     thread_ids = list(threads_page.object_list)
-    is_open, _state = thread_state(page)
+    is_open, _state = shown_thread_state(page, versions)
     can_post = is_open and has_verified_email(user)
     bound = context.get("comment_form")
     bound = bound if bound is not None and bound.is_bound else None
