@@ -99,11 +99,7 @@ def shown_thread_state(page, versions):
     cache_key = f"{pagecache.KEY_PREFIX}:thread-state:{page.pk}:{timezone.localdate().isoformat()}:" + ":".join(
         str(versions[tag]) for tag in tags
     )
-    found = cache.get(cache_key)
-    if found is None:
-        found = thread_state(page)
-        cache.set(cache_key, found, 24 * 60 * 60)
-    return tuple(found)
+    return tuple(cache.get_or_set(cache_key, lambda: thread_state(page), 24 * 60 * 60))
 
 
 def post_comment(*, page, user, text, parent_id=None, ip_address=None, notify=True):

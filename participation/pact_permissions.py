@@ -21,11 +21,7 @@ def cached_answer(user, name, compute):
     """``compute()`` for ``user``, from the shared cache while neither groups nor pacts changed."""
     versions = pagecache.versions([PERMISSIONS, PACTS])
     key = f"pact-coordination:{name}:{versions[PERMISSIONS]}:{versions[PACTS]}:{user.pk}"
-    found = cache.get(key)
-    if found is None:
-        found = compute()
-        cache.set(key, found, TIMEOUT)
-    return found
+    return cache.get_or_set(key, compute, TIMEOUT)
 
 
 def pacts_changed(**kwargs):

@@ -573,14 +573,13 @@ def calendar_feed(page, request):
     # The events' addresses and UIDs are absolute, from the request's scheme and host.
     stamp = ":".join([request.scheme, request.get_host(), *(str(versions[tag]) for tag in tags)])
     key = f"pacts:calendar:{pagecache.release()}:{page.pk}:{hashlib.sha256(stamp.encode()).hexdigest()[:16]}"
-    entry = cache.get(key)
-    if entry is None:
+
+    def build():
         since = timezone.now() - timedelta(days=90)
-        activities = Activity.objects.filter(group=page.group_key, ends_at__gte=since)
-        body = _calendar(page, activities, request).to_ical()
-        entry = (body, compress_string(body))
-        cache.set(key, entry, CALENDAR_TIMEOUT)
-    return entry
+        body = _calendar(page, Activity.objects.filter(group=page.group_key, ends_at__gte=since), request).to_ical()
+        return (body, compress_string(body))
+
+    return cache.get_or_set(key, build, CALENDAR_TIMEOUT)
 
 
 def calendar_view(page, request):

@@ -374,6 +374,15 @@ def test_a_citizen_without_a_group_has_no_activities_admin(client, two_pacts):
 # --- queries and the page cache -----------------------------------------------------------------------------
 
 
+def plan_signed_up(pact, how_many, also=None):
+    """``how_many`` more upcoming activities, each with a new citizen signed up (and ``also``, if given)."""
+    for _ in range(how_many):
+        activity = activity_for(pact)
+        pacts.sign_up(activity, UserFactory())
+        if also is not None:
+            pacts.sign_up(activity, also)
+
+
 def counted(client, address):
     """Queries of a render once the site chrome, the route and Wagtail's per-process caches are warm."""
     from django.db import connection
@@ -394,11 +403,7 @@ def test_the_pact_page_stays_within_its_query_budget_as_activities_grow(client, 
         pacts.join(pact["it"], resident, show_name=True)
 
     def load(count):
-        for _ in range(count):
-            activity = activity_for(pact)
-            pacts.sign_up(activity, UserFactory())
-            if logged_in:
-                pacts.sign_up(activity, resident)
+        plan_signed_up(pact, count, resident if logged_in else None)
         activity_for(pact, starts_at=timezone.now() - timedelta(days=3))  # a past one
         return counted(client, url(pact))
 
@@ -459,11 +464,7 @@ def test_the_list_of_activities_stays_within_its_query_budget(client, pact, resi
         client.force_login(resident)
 
     def load(how_many):
-        for _ in range(how_many):
-            activity = activity_for(pact)
-            pacts.sign_up(activity, UserFactory())
-            if logged_in:
-                pacts.sign_up(activity, resident)
+        plan_signed_up(pact, how_many, resident if logged_in else None)
         return counted(client, url(pact, "activities/?page=2"))
 
     small = load(25)
