@@ -7,6 +7,7 @@ later runs only migrate and measure:
     .venv/bin/python benchmarks/profile_page.py --dir /tmp/threadperf            # Parco Dora (it), logged in
     .venv/bin/python benchmarks/profile_page.py --dir /tmp/threadperf --profile  # ... and the top of cProfile
     .venv/bin/python benchmarks/profile_page.py --dir /tmp/threadperf --url /en/... --anonymous
+    .venv/bin/python benchmarks/profile_page.py --dir /tmp/threadperf --all   # every page the benchmark loads
 
 SQLite only when reusing a directory (a PostgreSQL database made here is dropped at the end).
 """
@@ -32,11 +33,13 @@ def main(argv=None):
     parser.add_argument("--dir", required=True, help="where the SQLite database (and static files) live")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--url", help="the page (default: Parco Dora in Italian)")
+    parser.add_argument("--all", action="store_true", help="time every page of the benchmark, one line each")
     parser.add_argument("--anonymous", action="store_true")
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--cold", action="store_true", help="empty the cache before every request")
     parser.add_argument("--sql", action="store_true", help="print every query with its time")
+    parser.add_argument("--where", action="store_true", help="print where in our code each query is asked for")
     parser.add_argument("--save", help="write the last response here, CSRF tokens blanked (to compare renders)")
     args = parser.parse_args(argv)
 
@@ -74,6 +77,22 @@ def main(argv=None):
         if not args.anonymous:
             name, value = (tmp / "cookie").read_text().split("=", 1)
             client.cookies[name] = value
+        if args.all:
+            ctx = Context(scale=args.scale, languages=["it", "en"])
+            for page in [page for dataset in DATASETS for page in dataset.pages(ctx)]:
+                client.get(page.url)  # warm
+                times = []
+                for _ in range(args.repeat):
+                    with CaptureQueriesContext(connection) as queries:
+                        began = time.perf_counter()
+                        response = client.get(page.url)
+                        times.append((time.perf_counter() - began) * 1000)
+                    client.cookies.pop("csrftoken", None)
+                print(
+                    f"{page.name:32} {statistics.median(times):6.1f} ms {len(queries.captured_queries):3} queries "
+                    f"{len(response.content):7} bytes {response.status_code}  {page.url}"
+                )
+            return
         client.get(url)  # warm
         times = []
         for _ in range(args.repeat):
@@ -98,6 +117,9 @@ def main(argv=None):
         if args.sql:
             for query in sorted(queries.captured_queries, key=lambda q: -float(q["time"])):
                 print(f"{float(query['time']) * 1000:8.1f} ms  {query['sql'][:300]}")
+        if args.where:
+            with connection.execute_wrapper(_print_caller):
+                client.get(url)
         if args.profile:
             if args.cold:
                 cache.clear()
@@ -112,6 +134,20 @@ def main(argv=None):
         if connection.vendor != "sqlite":
             connection.close()
             drop()
+
+
+def _print_caller(execute, sql, params, many, context):
+    """Prints a query's first words and the frames of this checkout (not .venv) that led to it."""
+    import traceback
+
+    root = str(BENCH_DIR.parent)
+    frames = [
+        f"{Path(frame.filename).relative_to(root)}:{frame.lineno} {frame.name}"
+        for frame in traceback.extract_stack()[:-1]
+        if frame.filename.startswith(root) and "/.venv/" not in frame.filename and "benchmarks" not in frame.filename
+    ]
+    print(sql[:110], "\n    " + " < ".join(reversed(frames[-4:])))
+    return execute(sql, params, many, context)
 
 
 if __name__ == "__main__":

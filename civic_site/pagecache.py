@@ -92,6 +92,15 @@ def content_version():
     return versions([CONTENT])[CONTENT]
 
 
+def until_content_changes(name, parts, compute, timeout=24 * 60 * 60):
+    """``compute()`` kept in the cache until the content changes (or the release: what is kept may be model
+    instances, pickled): for what a page reads of other pages (its translations, ancestors, children), the
+    same for every visitor. ``parts`` tell one use from another (the page's id...). Not for previews:
+    the page being previewed is not the stored one."""
+    key = ":".join(str(part) for part in (KEY_PREFIX, name, release(), content_version(), *parts))
+    return cache.get_or_set(key, compute, timeout)
+
+
 def bump(*tags):
     """Drop every stored page depending on any of ``tags``, now."""
     cache.set_many({_tag_key(tag): uuid.uuid4().hex for tag in tags}, None)
@@ -121,12 +130,12 @@ def _on_saved_or_deleted(sender, instance, **kwargs):
 @functools.cache
 def _content_models():
     """What every page may show: pages, sites, locales, view restrictions, images and documents, site links,
-    the main menu and the topics vocabulary."""
+    the main menu, the topics vocabulary and the processes' phases (their dates give every status)."""
     from wagtail.documents import get_document_model
     from wagtail.images import get_image_model
     from wagtail.models import Locale, Page, PageViewRestriction, Site
 
-    from consultations.models import Topic
+    from consultations.models import ConsultationPhase, Topic
     from home.models import MenuItem, SiteLinks
 
     return (
@@ -137,6 +146,7 @@ def _content_models():
         SiteLinks,
         MenuItem,
         Topic,
+        ConsultationPhase,
         get_image_model(),
         get_document_model(),
     )

@@ -36,10 +36,14 @@ class SitePageMixin:
 
     @property
     def ancestor_list(self):
-        """The page's ancestors from the tree's root down, in one query per page object."""
+        """The page's ancestors from the tree's root down: kept in the cache until the content changes
+        (a move, a new title), so no query."""
         ancestors = self.__dict__.get("_ancestor_list")
-        if ancestors is None:
+        if ancestors is None and not self.pk:  # previewing a new page: not stored
             ancestors = self.__dict__["_ancestor_list"] = list(self.get_ancestors())
+        elif ancestors is None:
+            ancestors = pagecache.until_content_changes("ancestors", [self.path], lambda: list(self.get_ancestors()))
+            self.__dict__["_ancestor_list"] = ancestors
         return ancestors
 
     def get_view_restrictions(self):

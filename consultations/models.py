@@ -25,6 +25,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail_localize.fields import SynchronizedField
 from wagtailgeowidget.helpers import geosgeometry_str_to_struct
 
+from civic_site import pagecache
 from civic_site.pages import SitePageMixin, public
 from home.models import IMAGE_ALT_HELP, IMAGE_HELP
 
@@ -427,7 +428,12 @@ class ConsultationPage(SitePageMixin, Page):
         comment thread all read them)."""
         phases = self.__dict__.get("_phase_list")
         if phases is None:
-            phases = self.__dict__["_phase_list"] = list(self.phases.all())
+            chosen = self.phases.all()
+            if isinstance(chosen, models.QuerySet) and self.pk:  # stored phases: until the content changes
+                phases = pagecache.until_content_changes("phases", [self.pk], lambda: list(chosen))
+            else:  # a preview's, in memory
+                phases = list(chosen)
+            self.__dict__["_phase_list"] = phases
         return phases
 
     def get_phase_summary(self, today=None):
@@ -458,14 +464,19 @@ class ConsultationPage(SitePageMixin, Page):
         return [TopicLink(row.local_name, row.local_slug) for row in rows]
 
     def get_topic_links(self):
-        """This process's topics in its own language, by name: one query (none without topics)."""
+        """This process's topics in its own language, by name: one query (none without topics), kept in the
+        cache until the content changes."""
         chosen = self.topics.all()
-        if isinstance(chosen, models.QuerySet):  # saved links: resolved in the same query
+        if isinstance(chosen, models.QuerySet) and self.pk:  # saved links: resolved in the same query
             keys = chosen.values("translation_key")
-        else:  # a preview: the form's choices, in memory
-            keys = [topic.translation_key for topic in chosen]
-            if not keys:
-                return []
+            return pagecache.until_content_changes(
+                "topics",
+                [self.pk, self.locale_id],
+                lambda: [TopicLink(topic.name, topic.slug) for topic in localised_topics(keys, self.locale_id)],
+            )
+        keys = [topic.translation_key for topic in chosen]  # a preview: the form's choices, in memory
+        if not keys:
+            return []
         return [TopicLink(topic.name, topic.slug) for topic in localised_topics(keys, self.locale_id)]
 
     def get_status(self, today=None):
@@ -503,8 +514,13 @@ class ConsultationPage(SitePageMixin, Page):
         return {"lat": float(parsed["y"]), "lng": float(parsed["x"])} if parsed else None
 
     def get_participation_pages(self):
-        """Child participation pages (polls, maps…), found through the tree: no participation import here."""
-        return public(self.get_children().live()).specific()
+        """Child participation pages (polls, maps…), found through the tree: no participation import here.
+        Kept in the cache until the content changes (one query per page type otherwise)."""
+        if not self.pk:
+            return []
+        return pagecache.until_content_changes(
+            "participation-pages", [self.pk], lambda: list(public(self.get_children().live()).specific())
+        )
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

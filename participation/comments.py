@@ -89,11 +89,12 @@ def thread_state(page):
 
 def shown_thread_state(page, versions):
     """``thread_state(page)`` for showing a thread, kept in the cache: for a page under a process it is a query
-    over the process's phases that costs more than the rest of the thread. It changes with the thread's setting
-    (the group's version in ``versions``), the phases (the content version) and the day (in the key). Writes ask
-    ``thread_state`` itself."""
-    if isinstance(page, ConsultationPage) or not isinstance(page, Page):
-        return thread_state(page)
+    over the process's phases that costs more than the rest of the thread (a process asks for its setting).
+    It changes with the thread's setting (the group's version in ``versions``), the phases (the content
+    version) and the day (in the key). Writes ask ``thread_state`` itself. An idea's thread shows its map's,
+    from the cache, with the idea's own state."""
+    if not isinstance(page, Page):
+        return page.shown_thread_state()
     key = group_key(page)
     tags = (pagecache.CONTENT, pagecache.group_tag(key))
     cache_key = f"{pagecache.KEY_PREFIX}:thread-state:{page.pk}:{timezone.localdate().isoformat()}:" + ":".join(

@@ -720,8 +720,19 @@ class IdeaThread:
         from .comments import thread_state
 
         is_open, state = thread_state(self.map_page)
+        return self._open_here(is_open), state
+
+    def shown_thread_state(self):
+        """``thread_state()`` for showing the thread: the map's from the cache (participation.comments)."""
+        from .comments import shown_thread_state
+
+        versions = pagecache.versions([pagecache.CONTENT, pagecache.group_tag(self.map_page.group_key)])
+        is_open, state = shown_thread_state(self.map_page, versions)
+        return self._open_here(is_open), state
+
+    def _open_here(self, map_open):
         idea = self.idea
-        return is_open and idea.is_approved and not idea.is_hidden and not idea.merged_into_id, state
+        return map_open and idea.is_approved and not idea.is_hidden and not idea.merged_into_id
 
     def respond(self, request, extra_context, status=200):
         return idea_response(request, self, extra_context, status)

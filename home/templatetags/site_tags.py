@@ -6,17 +6,24 @@ from django.urls import translate_url
 from django.utils.translation import get_language
 from wagtail.models import Page
 
+from civic_site import pagecache
 from home.chrome import chrome
 
 register = template.Library()
 
 
 def live_translations(page):
-    """The page's live translations, itself included, with their locales: one query per page object
-    (the hreflang alternates and the language switcher both need them)."""
+    """The page's live translations, itself included, with their locales (the hreflang alternates and the
+    language switcher both need them): kept in the cache until the content changes, so no query."""
     translations = page.__dict__.get("_live_translations")
     if translations is None:
-        translations = list(page.get_translations(inclusive=True).live().select_related("locale"))
+
+        def load():
+            return list(page.get_translations(inclusive=True).live().select_related("locale"))
+
+        translations = (
+            pagecache.until_content_changes("translations", [page.translation_key], load) if page.pk else load()
+        )
         page.__dict__["_live_translations"] = translations
     return translations
 

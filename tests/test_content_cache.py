@@ -1,0 +1,112 @@
+"""What a page reads of the other pages (its translations, ancestors, a process's phases, topics and
+participation pages) is kept in the cache until the content changes (``pagecache.until_content_changes``):
+a logged-in citizen's process page costs the page, the session and the citizen's own state, and every change
+an editor publishes still shows at once. The anonymous page cache is switched off here, so each request renders."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import Page
+
+from consultations.models import ConsultationPhase
+from tests.factories import PollPageFactory, StandardPageFactory, translate
+
+
+@pytest.fixture(autouse=True)
+def uncached(settings):
+    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": False}
+
+
+@pytest.fixture
+def signed_in(client, citizen):
+    client.force_login(citizen)
+    return client
+
+
+def text(client, page):
+    response = client.get(page.url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def queries(client, url):
+    client.get(url)  # warm
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return [query["sql"] for query in captured]
+
+
+def test_a_logged_in_process_page_asks_only_for_the_page_and_the_citizen(signed_in, tree):
+    """The page (routing), the session and the user, following the process, the thread's setting and the
+    citizen's own: nothing about the process's phases, topics, ancestors, translations or children."""
+    asked = queries(signed_in, tree["consultation"]["it"].url)
+    assert len(asked) <= 8, "\n".join(asked)
+    assert not any("consultations_consultationphase" in sql or "consultations_topic" in sql for sql in asked)
+    assert sum('JOIN "wagtailcore_page"' in sql or 'FROM "wagtailcore_page"' in sql for sql in asked) == 1, "\n".join(
+        asked
+    )
+
+
+def test_an_anonymous_render_of_a_process_page_is_one_page_query(tree):
+    asked = queries(Client(), tree["consultation"]["en"].url)
+    assert len(asked) <= 3, "\n".join(asked)
+
+
+def test_a_published_phase_change_shows_at_once(signed_in, tree):
+    consultation = tree["consultation"]["it"]
+    assert "Fase del futuro" not in text(signed_in, consultation)
+    phase = consultation.phases.first()
+    consultation.phases.add(
+        ConsultationPhase(name="Fase del futuro", start=phase.end, end=phase.end, locale=consultation.locale)
+    )
+    consultation.save_revision().publish()
+    assert "Fase del futuro" in text(signed_in, Page.objects.get(pk=consultation.pk))
+
+
+def test_a_phase_saved_outside_a_publication_shows_at_once(signed_in, tree):
+    consultation = tree["consultation"]["it"]
+    text(signed_in, consultation)
+    phase = ConsultationPhase.objects.filter(page=consultation).first()
+    phase.name = "Ascolto rinominato"
+    phase.save()
+    assert "Ascolto rinominato" in text(signed_in, consultation)
+
+
+def test_a_new_participation_page_and_an_unpublished_one_show_at_once(signed_in, tree):
+    consultation = tree["consultation"]["it"]
+    assert "Dove mettiamo le panchine?" not in text(signed_in, consultation)
+    poll = PollPageFactory(parent=consultation, title="Dove mettiamo le panchine?", slug="panchine")
+    assert "Dove mettiamo le panchine?" in text(signed_in, consultation)
+    poll.unpublish()
+    assert "Dove mettiamo le panchine?" not in text(signed_in, consultation)
+
+
+def test_a_renamed_ancestor_shows_at_once_in_the_breadcrumbs(signed_in, tree):
+    consultation, index = tree["consultation"]["it"], tree["index"]["it"]
+    page = StandardPageFactory(parent=consultation, title="Regolamento", slug="regolamento")
+    assert "Parco Dora rinominato" not in text(signed_in, page)
+    consultation.title = "Parco Dora rinominato"
+    consultation.save_revision().publish()
+    assert "Parco Dora rinominato" in text(signed_in, page)
+    assert index.title in text(signed_in, page)
+
+
+def test_a_new_translation_shows_at_once_in_the_language_links(signed_in, tree):
+    page = StandardPageFactory(parent=tree["home"]["it"], title="Regolamento", slug="regolamento")
+    assert '<link rel="alternate" hreflang="en"' not in text(signed_in, page)
+    translate(page, title="Rules", slug="rules")
+    html = text(signed_in, page)
+    assert '<link rel="alternate" hreflang="en" href="http://testserver/en/rules/">' in html
+
+
+def test_a_preview_shows_the_edited_phases_not_the_stored_ones(signed_in, tree):
+    """The preview renders the page being edited: its phases are in memory, never read from the cache."""
+    consultation = tree["consultation"]["it"]
+    text(signed_in, consultation)  # the stored phases are now in the cache
+    page = Page.objects.get(pk=consultation.pk).specific
+    first = page.phases.first()
+    page.phases.add(ConsultationPhase(name="Fase in anteprima", start=first.start, end=first.end))
+    rendered = page.make_preview_request().content.decode()
+    assert "Fase in anteprima" in rendered
+    assert "Fase in anteprima" not in text(signed_in, consultation)
