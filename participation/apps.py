@@ -19,6 +19,10 @@ class ParticipationConfig(AppConfig):
 
         invalidation.connect()
 
+        from . import comments
+
+        comments.connect()  # a citizen's verified address, remembered in the cache, is forgotten when it changes
+
         from .core import eligibility
 
         eligibility.connect()  # counts follow accounts' verification and the pages' rule on who may take part

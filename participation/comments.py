@@ -45,15 +45,40 @@ class ReactionRejected(Rejected):
 
 def has_verified_email(user):
     """Whether ``user`` has confirmed an email address. A yes is remembered on the user object (one
-    request's ``request.user``): the vote form and the comment thread both ask."""
+    request's ``request.user``: the vote form and the comment thread both ask) and in the cache until an
+    address of theirs is saved or deleted (``forget_verified_email``), so pages ask the database once."""
     if not user.is_authenticated:
         return False
     if getattr(user, "_has_verified_email", False):
         return True
-    verified = EmailAddress.objects.filter(user=user, verified=True).exists()
+    key = _verified_email_key(user.pk)
+    verified = bool(cache.get(key))
+    if not verified:
+        verified = EmailAddress.objects.filter(user=user, verified=True).exists()
+        if verified:
+            cache.set(key, True, VERIFIED_EMAIL_TIMEOUT)
     if verified:
         user._has_verified_email = True
     return verified
+
+
+VERIFIED_EMAIL_TIMEOUT = 60 * 60
+
+
+def _verified_email_key(user_id):
+    return f"verified-email:{user_id}"
+
+
+def forget_verified_email(sender, instance, **kwargs):
+    """Signal receiver: an email address was saved or deleted (removed, unverified): ask the database again."""
+    cache.delete(_verified_email_key(instance.user_id))
+
+
+def connect():
+    from django.db.models.signals import post_delete, post_save
+
+    post_save.connect(forget_verified_email, sender=EmailAddress, dispatch_uid="comments-verified-email-save")
+    post_delete.connect(forget_verified_email, sender=EmailAddress, dispatch_uid="comments-verified-email-delete")
 
 
 def thread_state(page):

@@ -4,6 +4,7 @@ a logged-in citizen's process page costs the page, the session and the citizen's
 an editor publishes still shows at once. The anonymous page cache is switched off here, so each request renders."""
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -110,3 +111,25 @@ def test_a_preview_shows_the_edited_phases_not_the_stored_ones(signed_in, tree):
     rendered = page.make_preview_request().content.decode()
     assert "Fase in anteprima" in rendered
     assert "Fase in anteprima" not in text(signed_in, consultation)
+
+
+# --- a citizen's verified address, remembered -------------------------------------------------------------------
+
+
+def test_a_citizen_s_verified_address_is_asked_for_once_then_remembered(signed_in, tree):
+    asked = queries(signed_in, tree["consultation"]["it"].url)
+    assert not any("account_emailaddress" in sql for sql in asked), "\n".join(asked)
+
+
+def test_an_address_unverified_or_removed_closes_the_comment_form_at_once(signed_in, citizen, tree):
+    consultation = tree["consultation"]["it"]
+    assert 'class="comment-form"' in text(signed_in, consultation)
+    address = EmailAddress.objects.get(user=citizen)
+    address.verified = False
+    address.save()
+    assert 'class="comment-form"' not in text(signed_in, consultation)
+    address.verified = True
+    address.save()
+    assert 'class="comment-form"' in text(signed_in, consultation)
+    EmailAddress.objects.filter(user=citizen).delete()
+    assert 'class="comment-form"' not in text(signed_in, consultation)

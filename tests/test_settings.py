@@ -114,11 +114,12 @@ def test_production_uses_hashed_compressed_static_files_and_https():
     assert production.ALLOW_DEMO_CONTENT is False
 
 
-def test_redis_switches_on_cache_and_sessions_only_when_set():
+def test_redis_switches_on_the_shared_cache_only_when_set_and_sessions_are_read_from_the_cache():
     code = "import civic_site.settings.base as s; print(s.CACHES['default']['BACKEND']); print(s.SESSION_ENGINE)"
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     plain = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     assert "locmem" in plain.stdout
+    assert "cached_db" in plain.stdout
     redis = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,

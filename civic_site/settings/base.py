@@ -155,19 +155,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache and sessions: Redis when REDIS_URL is set, local memory otherwise.
+# Cache and sessions: Redis when REDIS_URL is set, local memory otherwise (one server process only:
+# SINGLE_SERVER, civic_site/checks.py). Room for the stored pages and sessions of a city-sized site.
 CACHES = {
     "default": when_set(
         "REDIS_URL",
         lambda url: {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url},
     )
-    or {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    or {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}
 }
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if os.environ.get("REDIS_URL")
-    else "django.contrib.sessions.backends.db"
-)
+# Sessions are read from the cache (a logged-in page asks the database one query less) and written to
+# both: the database keeps them when the cache drops one. The cache is Redis, shared by every server,
+# or one process's own memory, which SINGLE_SERVER allows only with one process.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Whole pages for anonymous visitors (civic_site/pagecache.py): dropped at once when what they show
 # changes (publishing, moderation, votes, comments...), and after TIMEOUT seconds at the latest.
 PAGE_CACHE = {
