@@ -4,7 +4,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.models import Page
 
 from .comments import (
@@ -20,7 +20,7 @@ from .comments import (
 )
 from .core import ratelimit
 from .forms import CommentForm, ReportForm
-from .models import ParticipationComment
+from .models import CommentReport, ParticipationComment
 
 
 def _live_page(page_id):
@@ -129,20 +129,29 @@ def reaction(request, comment_id):
     return HttpResponseRedirect(back)
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def report_comment(request, comment_id):
+    """The report of a comment to the moderators, on a page of its own (a thread holds a link on each comment,
+    not a form). GET: the comment and the form. POST: the report, or the form again with the reason and text
+    kept (400; 429 with Retry-After for the rate limit). Where reporting is refused (one's own comment, a closed
+    thread, no confirmed address) or already done, the citizen goes back to the comment and is told why."""
     comment, page = _comment_and_page(comment_id)
     back = _back_to(page, comment)
     if not request.user.is_authenticated:
-        return redirect_to_login(back)
-    form = ReportForm(request.POST, prefix_id=f"report-{comment.pk}")
-    if not form.is_valid():
-        try:  # no form to correct where reporting is refused anyway (closed thread, one's own comment…)
-            check_can_react(comment, request.user)
-        except ReactionRejected as rejection:
-            messages.error(request, str(rejection))
+        return redirect_to_login(request.path if request.method != "POST" else back)
+    try:
+        check_can_react(comment, request.user)
+    except ReactionRejected as rejection:
+        messages.error(request, str(rejection))
+        return HttpResponseRedirect(back)
+    if request.method != "POST":
+        if CommentReport.objects.filter(comment=comment, user=request.user, reviewed_at__isnull=True).exists():
+            messages.info(request, _("You reported this comment: the moderators will look at it."))
             return HttpResponseRedirect(back)
-        return _render_page_with_report(request, page, comment, form)
+        return _report_page(request, page, comment, ReportForm())
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        return _report_page(request, page, comment, form)
     try:
         report(
             comment=comment,
@@ -154,16 +163,19 @@ def report_comment(request, comment_id):
     except ReactionRejected as rejection:
         if rejection.limited:  # the form again, the reason and text kept, with when to try again
             form.add_error(None, str(rejection))
-            return _render_page_with_report(request, page, comment, form, rejection)
+            return _report_page(request, page, comment, form, rejection)
         messages.error(request, str(rejection))
     else:
         messages.success(request, _("Thank you: the moderators will look at this comment."))
     return HttpResponseRedirect(back)
 
 
-def _render_page_with_report(request, page, comment, form, rejection=None):
-    """The page again with the report form open on this comment, the reason and text kept: 400, or 429."""
-    form.comment_id = comment.pk
-    return _render_again(
-        request, page, {"report_form": form, "comments_page_number": thread_page_number(comment)}, rejection
+def _report_page(request, page, comment, form, rejection=None):
+    """The report form on its own page: 200 when new, 400 when sent back with errors, 429 when limited."""
+    response = TemplateResponse(
+        request,
+        "participation/comment_report.html",
+        {"comment": comment, "form": form, "where": page.title, "back_url": _back_to(page, comment)},
+        status=400 if form.is_bound else 200,
     )
+    return ratelimit.respond(response, rejection) if rejection is not None else response

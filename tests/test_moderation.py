@@ -229,6 +229,24 @@ def test_moderation_log_actions_are_registered():
 # --- the citizen's report form ----------------------------------------------------------------
 
 
+def test_a_comment_links_to_its_report_page_which_shows_the_comment_and_the_form(client, citizen, marco, parco):
+    comment = CommentFactory(page=parco["it"], user=citizen, text="commento da segnalare")
+    client.force_login(marco)
+    item = html(client.get(parco["it"].url)).select_one(f"#c{comment.pk}")
+    assert not item.select("form.report-form")  # a link on each comment, not a form
+    link = item.select_one(".comment-report a")
+    assert link["href"] == f"/it/comments/{comment.pk}/report/"
+    assert link.get_text(" ", strip=True) == "Segnala ai moderatori : commento di Giulia R."
+    response = client.get(link["href"])
+    assert response.status_code == 200
+    page = html(response)
+    assert page.select_one("h1").get_text(strip=True) == "Segnala un commento ai moderatori"
+    assert "commento da segnalare" in page.select_one("main blockquote").get_text()
+    assert page.select_one("form.report-form input[name=csrfmiddlewaretoken]")
+    assert page.select_one("form.report-form a")["href"] == f"{parco['it'].url}#c{comment.pk}"
+    assert not page.select("form.report-form input[checked]")
+
+
 def test_report_needs_a_reason_and_keeps_the_citizens_text(client, citizen, marco, parco):
     comment = CommentFactory(page=parco["it"], user=citizen, text="commento da segnalare")
     client.force_login(marco)
@@ -236,8 +254,7 @@ def test_report_needs_a_reason_and_keeps_the_citizens_text(client, citizen, marc
 
     response = client.post(url, {"text": "qualcosa non va"})
     assert response.status_code == 400
-    form = html(response).select_one(f"#c{comment.pk} form.report-form")
-    assert form.find_parent("details").has_attr("open")
+    form = html(response).select_one("form.report-form")
     fieldset = form.select_one("fieldset")
     assert fieldset.select_one("legend").get_text(strip=True).startswith("Perché")
     error_id = fieldset["aria-describedby"]
@@ -250,29 +267,46 @@ def test_report_needs_a_reason_and_keeps_the_citizens_text(client, citizen, marc
     # "Other" needs a text; the error is linked to the textarea.
     response = client.post(url, {"reason": "other", "text": "  "})
     assert response.status_code == 400
-    textarea = html(response).select_one(f"#c{comment.pk} textarea[name=text]")
+    textarea = html(response).select_one("form.report-form textarea[name=text]")
     assert textarea["aria-invalid"] == "true"
     assert textarea["aria-describedby"].split()[0] in response.content.decode()
-    assert html(response).select_one(f"#c{comment.pk} input[value=other]").has_attr("checked")
+    assert html(response).select_one("form.report-form input[value=other]").has_attr("checked")
     assert not CommentReport.objects.exists()
 
     response = client.post(url, {"reason": "other", "text": "Cita una persona per nome e cognome"})
     assert response.status_code == 302
+    assert response["Location"] == f"{parco['it'].url}#c{comment.pk}"
     saved = CommentReport.objects.get()
     assert (saved.reason, saved.text, saved.user) == ("other", "Cita una persona per nome e cognome", marco)
     assert "Hai segnalato questo commento" in html(client.get(parco["it"].url)).select_one(f"#c{comment.pk}").get_text()
+    # The report page again: nothing to send twice, back to the comment with why.
+    response = client.get(url, follow=True)
+    assert response.redirect_chain[-1][0] == f"{parco['it'].url}#c{comment.pk}"
+    assert "Hai segnalato questo commento" in response.content.decode()
+    assert CommentReport.objects.count() == 1
 
 
 def test_report_form_in_english(client, citizen, marco, parco):
     comment = CommentFactory(page=parco["it"], user=citizen, text="to be reported")
     client.force_login(marco)
+    page = html(client.get(f"/en/comments/{comment.pk}/report/"))
+    assert page.select_one("h1").get_text(strip=True) == "Report a comment to the moderators"
+    assert page.select_one("form.report-form a")["href"] == f"{parco['en'].url}#c{comment.pk}"
     response = client.post(f"/en/comments/{comment.pk}/report/", {})
     assert response.status_code == 400
-    form = html(response).select_one(f"#c{comment.pk} form.report-form")
+    form = html(response).select_one("form.report-form")
     assert form.select_one("legend").get_text(strip=True).startswith("Why are you reporting")
     assert "Choose a reason." in form.get_text()
     labels = [label.get_text(strip=True) for label in form.select("fieldset label")]
     assert labels == ["Spam or advertising", "Offensive or abusive", "Off topic", "Personal data", "Other"]
+
+
+def test_the_report_page_asks_a_visitor_to_log_in_and_brings_them_back(client, citizen, parco):
+    comment = CommentFactory(page=parco["it"], user=citizen, text="da segnalare")
+    response = client.get(f"/it/comments/{comment.pk}/report/")
+    assert response.status_code == 302
+    assert f"next=/it/comments/{comment.pk}/report/" in response["Location"]
+    assert client.get("/it/comments/999999/report/").status_code == 404
 
 
 # --- reactions follow the rules of posting ----------------------------------------------------
@@ -286,9 +320,11 @@ def test_no_reaction_or_report_on_ones_own_comment(client, citizen, parco):
     client.post(f"/it/comments/{comment.pk}/report/", {"reason": "spam"})
     assert not CommentReaction.objects.exists() and not CommentReport.objects.exists()
     item = html(client.get(parco["it"].url)).select_one(f"#c{comment.pk}")
-    assert not item.select("form[action$='/reaction/']") and not item.select("form.report-form")
+    assert not item.select("form[action$='/reaction/']") and not item.select(".comment-report")
     # An incomplete report where reporting is refused anyway: the reason for the refusal, no form to fix.
     response = client.post(f"/it/comments/{comment.pk}/report/", {}, follow=True)
+    assert response.redirect_chain and "tuo commento" in response.content.decode()
+    response = client.get(f"/it/comments/{comment.pk}/report/", follow=True)
     assert response.redirect_chain and "tuo commento" in response.content.decode()
 
 
@@ -301,7 +337,7 @@ def test_no_reaction_or_report_on_a_closed_thread(client, citizen, marco, parco)
     client.post(f"/it/comments/{comment.pk}/report/", {"reason": "spam"})
     assert not CommentReaction.objects.exists() and not CommentReport.objects.exists()
     item = html(client.get(parco["it"].url)).select_one(f"#c{comment.pk}")
-    assert not item.select("form[action$='/reaction/']") and not item.select("form.report-form")
+    assert not item.select("form[action$='/reaction/']") and not item.select(".comment-report")
     with pytest.raises(ReactionRejected):
         react(comment=comment, user=marco, reaction="dislike")
 
@@ -320,6 +356,7 @@ def test_no_reaction_on_an_unpublished_or_private_page_and_no_url_revealed(clien
         ):
             response = client.post(url, data)
             assert response.status_code == 404
+            assert client.get(url).status_code in (404, 405)
             assert not any(hidden in response.get("Location", "") for hidden in hidden_urls)
     assert not CommentReaction.objects.exists() and not CommentReport.objects.exists()
     with pytest.raises(ReactionRejected):

@@ -22,7 +22,7 @@ from participation.comments import (
     thread_page,
 )
 from participation.core.groups import group_key
-from participation.forms import CommentForm, ReportForm
+from participation.forms import CommentForm
 
 register = template.Library()
 
@@ -38,7 +38,7 @@ def comment_thread(context, page):
     """The thread of `page`'s translation group, its form (or why one cannot post), in constant queries.
     ``page`` may also be an idea's thread (participation.ideas.IdeaThread).
 
-    Rendering one page of threads (20 threads, their replies, a reply, report and reaction form on each)
+    Rendering one page of threads (20 threads, their replies, a reply and reaction form and a report link on each)
     costs far more than its queries, and is the same for every citizen with nothing of their own on that
     page: that render is kept in the cache under the group's and the content's page-cache versions, so
     every comment, reaction, hiding, restoring or thread setting (``group_changed()``) and every
@@ -52,7 +52,7 @@ def comment_thread(context, page):
     key = group_key(page)
     versions = pagecache.versions([pagecache.CONTENT, pagecache.group_tag(key)])
     listing = thread_listing(key, versions[pagecache.group_tag(key)])
-    # After a rejected report the view names the page of threads holding the reported comment.
+    # After a refused reaction the view names the page of threads holding the comment.
     threads_page = thread_page(listing, context.get("comments_page_number") or request.GET.get("comments"))
     thread_ids = list(threads_page.object_list)
     is_open, _state = shown_thread_state(page, versions)
@@ -60,7 +60,7 @@ def comment_thread(context, page):
     bound = context.get("comment_form")
     bound = bound if bound is not None and bound.is_bound else None
     shared_key = None
-    if bound is None and context.get("report_form") is None and not getattr(request, "is_preview", False):
+    if bound is None and not getattr(request, "is_preview", False):
         shared_key = ":".join(
             str(part)
             for part in (
@@ -103,7 +103,6 @@ def comment_thread(context, page):
             "show_bound_form": bound is not None and not parent_with_errors,
             "bound_reply": bound_reply,
             "parent_with_errors": parent_with_errors,
-            "bound_report": context.get("report_form"),
             "max_level": settings.COMMENTS_XTD_MAX_THREAD_LEVEL,
         },
     )
@@ -189,12 +188,3 @@ def may_react(user, comment, is_open):
 def reaction_choices(comment):
     """(value, label, count) of the two reaction buttons, in the order they are shown."""
     return [(LIKE, _("I agree"), comment.likes), (DISLIKE, _("I disagree"), comment.dislikes)]
-
-
-@register.simple_tag
-def report_form(comment, bound_report=None):
-    """The report form on `comment`: the citizen's rejected report if it was this one (text kept), else empty."""
-    prefix_id = f"report-{comment.pk}"
-    if bound_report is not None and getattr(bound_report, "comment_id", None) == comment.pk:
-        return bound_report
-    return ReportForm(prefix_id=prefix_id)

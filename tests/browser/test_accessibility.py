@@ -56,14 +56,23 @@ def pages_to_scan():
 
 
 def signed_in_pages_to_scan():
-    """Pages as a verified citizen sees them: comment, reply and vote forms, the profile, my participation, my
-    data (download and delete), notifications."""
+    """Pages as a verified citizen sees them: comment, reply, report and vote forms, the profile, my participation,
+    my data (download and delete), notifications."""
     from consultations.models import ConsultationPage
-    from participation.models import PollPage
+    from participation.models import ParticipationComment, PollPage
 
     urls = []
     for code in ("it", "en"):
-        urls.append(ConsultationPage.objects.live().filter(locale__language_code=code).order_by("path").first().url)
+        process = ConsultationPage.objects.live().filter(locale__language_code=code).order_by("path").first()
+        urls.append(process.url)
+        # Someone else's comment there: its report page (the form a thread links to from every comment).
+        comment = (
+            ParticipationComment.objects.filter(group=process.translation_key, is_public=True, is_removed=False)
+            .exclude(user__email="giulia.rossi@example.org")
+            .order_by("pk")
+            .first()
+        )
+        urls.append(f"/{code}/comments/{comment.pk}/report/")
         urls.append(PollPage.objects.live().filter(locale__language_code=code).order_by("path").first().url)
         urls.append(f"/{code}/accounts/profile/")
         urls.append(f"/{code}/accounts/participation/")  # my participation (its kind filter is the form)

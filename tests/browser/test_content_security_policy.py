@@ -112,11 +112,12 @@ def test_no_violation_for_a_citizen_commenting_reporting_and_voting(demo_site, p
         consultation = ConsultationPage.objects.live().get(locale__language_code=code, slug="parco-dora")
         watch.visit(demo_site.url + consultation.url)
         assert page.locator("#comment-form").count() == 1
-        report = page.locator("details.comment-report").first
-        report.locator("summary").click()
-        assert report.locator("form.report-form").is_visible()
         page.locator("details.comment-reply summary").first.click()
-        watch.check(f"{consultation.url} (comment form, report and reply forms open)")
+        watch.check(f"{consultation.url} (comment form, reply form open)")
+        with page.expect_navigation():
+            page.locator(".comment-report a").first.click()
+        assert page.locator("form.report-form").is_visible()
+        watch.check(f"{page.url} (a comment's report page)")
 
         # The demo poll is a ranked vote: its script reorders the options by drag and drop and with buttons.
         poll = PollPage.objects.live().get(locale__language_code=code, ranked=True)  # Parco Dora's, open
