@@ -27,7 +27,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q, Window
+from django.db.models import Count, Max, Min, Q, QuerySet, Window
 from django.db.models.signals import post_delete, post_save
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.loader import render_to_string
@@ -359,22 +359,58 @@ def volunteer_names(page):
     return cached_for_group(page.group_key, "pact-volunteers", names)
 
 
+def activity_lists(page, now):
+    """(the next UPCOMING_SHOWN activities with their places counted, the last PAST_SHOWN): the same for every
+    visitor until the pact's participation changes (an activity saved, a sign-up: the group's version) or the
+    first of those shown ends, so kept in the cache that long (two queries otherwise). Each upcoming row also
+    counts every upcoming one (``upcoming_total``, a window over the same query): the page's cost stays flat
+    however many activities a pact plans, and the link to the rest says how many there are."""
+    tag = pagecache.group_tag(page.group_key)
+    key = f"{pagecache.KEY_PREFIX}:pact-activities:{page.group_key}:{pagecache.versions([tag])[tag]}"
+    found = cache.get(key)
+    if found is not None and (found[2] is None or found[2] > now):
+        return found[0], found[1]
+    activities = Activity.objects.filter(group=page.group_key)
+    upcoming = with_places(activities.filter(ends_at__gte=now)).annotate(upcoming_total=Window(Count("pk")))
+    upcoming = list(upcoming[:UPCOMING_SHOWN])
+    past = list(activities.filter(ends_at__lt=now).order_by("-starts_at", "-pk")[:PAST_SHOWN])
+    # The lists change when an upcoming activity ends: the first of those shown, or one further down the
+    # list (ordered by start) that ends sooner; the next to end is asked for only when one could.
+    next_end = min((activity.ends_at for activity in upcoming), default=None)
+    if next_end is not None and len(upcoming) < upcoming[0].upcoming_total:
+        next_end = min(next_end, activities.filter(ends_at__gte=now).aggregate(first=Min("ends_at"))["first"])
+    timeout = settings.PAGE_CACHE["TIMEOUT"]
+    if next_end is not None:
+        timeout = max(1, min(timeout, int((next_end - now).total_seconds())))
+    cache.set(key, (upcoming, past, next_end), timeout)
+    return upcoming, past
+
+
+def page_signatories(page):
+    """The pact's signatories with their logos' renditions: kept in the cache until the content changes (they
+    are part of the page, saved with it); a preview's, in memory, as they are."""
+    chosen = page.signatories.all()
+    if not isinstance(chosen, QuerySet) or not page.pk:
+        return list(chosen)
+    return pagecache.until_content_changes(
+        "pact-signatories",
+        [page.pk],
+        lambda: list(chosen.select_related("logo").prefetch_related("logo__renditions")),
+    )
+
+
 def pact_context(page, request):
     user = request.user
     now = timezone.now()
-    activities = Activity.objects.filter(group=page.group_key)
-    # The next few, each row also counting every upcoming one (a window over the same query): the page's cost
-    # stays flat however many activities a pact plans, and the link to the rest says how many there are.
-    upcoming = with_places(activities.filter(ends_at__gte=now)).annotate(upcoming_total=Window(Count("pk")))
-    upcoming = decorate(list(upcoming[:UPCOMING_SHOWN]), user)
-    past = list(activities.filter(ends_at__lt=now).order_by("-starts_at", "-pk")[:PAST_SHOWN])
+    shown, past = activity_lists(page, now)
+    upcoming = decorate(shown, user)
     members = PactMembership.objects.filter(group=page.group_key)
     # The count and the citizen's own membership in one query; the names shown only up to NAMES_SHOWN rows.
     mine = Q(user=user) if user.is_authenticated else Q(pk__in=[])
     counted = members.aggregate(total=Count("pk"), joined_at=Max("joined_at", filter=mine))
     membership = {"joined_at": counted["joined_at"]} if counted["joined_at"] else None
     shown = volunteer_names(page)
-    signatories = list(page.signatories.select_related("logo").prefetch_related("logo__renditions"))
+    signatories = page_signatories(page)
     return {
         "status": page.current_status,
         "status_label": PactStatus(page.current_status).label,

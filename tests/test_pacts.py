@@ -3,6 +3,8 @@ list, calendars parse, reminders go once, coordinators act on their own pact onl
 query budget and its cached copy follows every write."""
 
 from datetime import date, timedelta
+from decimal import Decimal
+from unittest import mock
 
 import icalendar
 import pytest
@@ -16,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import registry
-from participation import pact_permissions, pacts
+from participation import pact_permissions, pact_reports, pacts
 from participation.models.pacts import Activity, ActivitySignup, PactMembership
 from tests.factories import AdminFactory, UserFactory
 from tests.pact_factories import ActivityFactory, build_pact, coordinators_group, make_resident
@@ -489,6 +491,72 @@ def test_the_cached_anonymous_page_follows_sign_ups_and_admin_changes(pact, djan
     resident = make_resident(UserFactory())
     run_on_commit(django_capture_on_commit_callbacks, pacts.join, pact["it"], resident)
     assert "1 volunteer" in visitor.get(url(pact, code="en")).content.decode()
+
+
+def queries_of(client, address):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(address)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(address).status_code == 200
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def test_a_logged_in_pact_page_reads_activities_signatories_and_log_from_the_cache(client, pact, resident, settings):
+    """The lists of activities (until the pact's participation changes or one of them ends), the signatories
+    (until the content changes) and the rendered log: only the page and the citizen's own state are asked."""
+    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": False}
+    plan_signed_up(pact, 3, resident)
+    activity_for(pact, starts_at=timezone.now() - timedelta(days=3))
+    client.force_login(resident)
+    asked = queries_of(client, url(pact))
+    tables = ('participation_activity"', "participation_pactsignatory", "participation_activityreport")
+    assert not [sql for sql in asked for table in tables if f'FROM "{table}' in sql], "\n".join(asked)
+    assert len(asked) <= 7, "\n".join(asked)
+
+
+def test_the_pact_page_follows_sign_ups_new_activities_and_the_clock_for_a_citizen(
+    client, pact, resident, settings, django_capture_on_commit_callbacks
+):
+    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": False}
+    client.force_login(resident)
+    soon = timezone.now() + timedelta(hours=2)
+    first = activity_for(pact, title="Prima", capacity=3, starts_at=soon - timedelta(hours=1), ends_at=soon)
+    activity_for(pact, title="Seconda", starts_at=soon + timedelta(days=1))
+    page = client.get(url(pact, code="en")).content.decode()
+    assert "3 places left" in page and "Prima" in page
+    run_on_commit(django_capture_on_commit_callbacks, pacts.sign_up, first, UserFactory())
+    assert "2 places left" in client.get(url(pact, code="en")).content.decode()
+    run_on_commit(django_capture_on_commit_callbacks, activity_for, pact, title="Terza")
+    assert "Terza" in client.get(url(pact, code="en")).content.decode()
+    # Once "Prima" has ended it moves to the past activities, although nothing was written.
+    later = soon + timedelta(minutes=1)
+    with mock.patch("participation.pacts.timezone.now", return_value=later):
+        html = BeautifulSoup(client.get(url(pact, code="en")).content, "html.parser")
+    assert [a.get_text(strip=True) for a in html.select(".pact-activities .card-title a")] == ["Seconda", "Terza"]
+    assert "Prima" in html.find("h2", string="Past activities").find_next("ul").get_text()
+
+
+def test_a_new_signatory_and_a_new_activity_report_show_at_once(
+    client, pact, resident, settings, django_capture_on_commit_callbacks
+):
+    from participation.models.pacts import PactSignatory
+
+    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": False}
+    client.force_login(resident)
+    held = activity_for(pact, title="Pulizia del prato", starts_at=timezone.now() - timedelta(days=2))
+    assert "Legambiente Torino" not in client.get(url(pact)).content.decode()
+    page = pact["it"]
+    page.signatories.add(PactSignatory(name="Legambiente Torino", locale=page.locale))
+    page.save_revision().publish()
+    html = client.get(url(pact)).content.decode()
+    assert "Legambiente Torino" in html
+    assert "Pulizia del prato" not in BeautifulSoup(html, "html.parser").select_one("#log").get_text()
+    data = {"text": "Raccolti sei sacchi.", "participants": 8, "hours": Decimal("16")}
+    run_on_commit(django_capture_on_commit_callbacks, pact_reports.save_report, held, data, resident)
+    log = BeautifulSoup(client.get(url(pact)).content, "html.parser").select_one("#log")
+    assert "Pulizia del prato" in log.get_text() and "Raccolti sei sacchi." in log.get_text()
 
 
 @pytest.mark.parametrize("status", ["proposed", "signed", "active"])

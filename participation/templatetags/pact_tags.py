@@ -1,6 +1,9 @@
 """The pact page's proposals and log, loaded by their own includes (the pact page only passes ``page``)."""
 
 from django import template
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import mark_safe
 
 from civic_site import pagecache
 from participation.comments import has_verified_email
@@ -31,6 +34,24 @@ def pact_proposals(context, page):
     data["propose_url"] = proposal_url(page)
     data["verified"] = bool(user is not None and user.is_authenticated and has_verified_email(user))
     return data
+
+
+@register.simple_tag(takes_context=True)
+def pact_log_section(context, page):
+    """The pact's log section as HTML, rendered once per language while the pact's participation, the content
+    and the release stay the same: its reports (twenty on a busy pact) cost a quarter of the page's render, and
+    nothing in it is the visitor's own."""
+    variant = ":".join(
+        str(part) for part in (page.pk, translation.get_language(), pagecache.release(), pagecache.content_version())
+    )
+
+    def render():
+        return render_to_string(
+            "participation/includes/pact_log_section.html", {"page": page, "pact_log": pact_log(context, page)}
+        )
+
+    _depends(context, page)
+    return mark_safe(cached_for_group(page.group_key, "pact-log-html", render, variant=variant))  # noqa: S308 - a template's output
 
 
 @register.simple_tag(takes_context=True)
