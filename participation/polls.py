@@ -296,10 +296,14 @@ def poll_context(poll, request, form_errors=None, submitted=None):
             PollVoteChoice.objects.filter(vote__group=poll.group_key, vote__user=user).values_list("option_key", "rank")
         )
     has_voted = bool(my_ranks)
-    if getattr(request, "is_preview", False):  # the editor's unsaved options, in memory
+    if getattr(request, "is_preview", False) or poll.pk is None:  # the editor's unsaved options, in memory
         options = list(poll.options.all())
-    else:
-        options = list(poll.options.select_related("image").prefetch_related("image__renditions"))
+    else:  # part of the page, saved with it: kept in the cache until the content changes
+        options = pagecache.until_content_changes(
+            "poll-options",
+            [poll.pk],
+            lambda: list(poll.options.select_related("image").prefetch_related("image__renditions")),
+        )
     eligibility = eligibility_for(poll, user, next_url=f"{poll.url or ''}#vote")
     context = {
         "rules": rules,

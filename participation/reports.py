@@ -93,28 +93,35 @@ def nearest_district(lat, lng):
 
 
 def district_names(language_code=None):
-    """{number: name} of the districts (budget's District snippet) in the active language."""
+    """{number: name} of the districts (budget's District snippet) in the active language: kept in the cache until
+    the content changes (a district saved or deleted bumps it, participation.core.invalidation)."""
     from wagtail.models import Locale
 
     from .models.budgets import District
 
     language_code = language_code or translation.get_language()
-    rows = District.objects.filter(locale__language_code=language_code).values_list("number", "name")
-    found = dict(rows)
-    if not found:
-        found = dict(District.objects.filter(locale=Locale.get_default()).values_list("number", "name"))
-    return found
+
+    def load():
+        found = dict(District.objects.filter(locale__language_code=language_code).values_list("number", "name"))
+        return found or dict(District.objects.filter(locale=Locale.get_default()).values_list("number", "name"))
+
+    return pagecache.until_content_changes("district-names", [language_code], load)
 
 
 def categories_in(language_code=None):
-    """The report categories in the active language (else Italian), in the editors' order; one query."""
+    """The report categories in the active language (else Italian), in the editors' order: one query, kept in the
+    cache until the content changes (a category or an office saved or deleted bumps it)."""
     language_code = language_code or translation.get_language()
-    rows = list(ReportCategory.objects.select_related("locale", "office").order_by("sort_order", "pk"))
-    by_key = {}
-    for row in rows:
-        if row.locale.language_code == language_code or row.translation_key not in by_key:
-            by_key[row.translation_key] = row
-    return sorted(by_key.values(), key=lambda row: (row.sort_order or 0, row.pk))
+
+    def load():
+        rows = list(ReportCategory.objects.select_related("locale", "office").order_by("sort_order", "pk"))
+        by_key = {}
+        for row in rows:
+            if row.locale.language_code == language_code or row.translation_key not in by_key:
+                by_key[row.translation_key] = row
+        return sorted(by_key.values(), key=lambda row: (row.sort_order or 0, row.pk))
+
+    return pagecache.until_content_changes("report-categories", [language_code], load)
 
 
 def category_map(language_code=None):

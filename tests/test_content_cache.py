@@ -11,7 +11,15 @@ from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page
 
 from consultations.models import ConsultationPhase
-from tests.factories import PollPageFactory, StandardPageFactory, translate
+from tests.factories import (
+    PollPageFactory,
+    ReportFactory,
+    ReportingPageFactory,
+    StandardPageFactory,
+    district,
+    report_category,
+    translate,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +34,7 @@ def signed_in(client, citizen):
 
 
 def text(client, page):
-    response = client.get(page.url)
+    response = client.get(page if isinstance(page, str) else page.url)
     assert response.status_code == 200
     return response.content.decode()
 
@@ -133,3 +141,46 @@ def test_an_address_unverified_or_removed_closes_the_comment_form_at_once(signed
     assert 'class="comment-form"' in text(signed_in, consultation)
     EmailAddress.objects.filter(user=citizen).delete()
     assert 'class="comment-form"' not in text(signed_in, consultation)
+
+
+# --- the reporting vocabularies ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reported(tree):
+    """A report of potholes in Circoscrizione 7 on a reporting page (Italian and English)."""
+    category = report_category("Buche", "Potholes", "potholes")
+    reporting = ReportingPageFactory(parent=tree["consultation"]["it"])
+    translate(reporting, title="Reports", slug="reports")
+    report = ReportFactory(page=reporting, category=category, district=district(7).number)
+    return {"category": category, "url": f"{reporting.url}{report.pk}/"}
+
+
+def test_a_report_page_reads_categories_and_districts_from_the_cache(signed_in, reported):
+    asked = queries(signed_in, reported["url"])
+    assert not any("participation_reportcategory" in sql or "participation_district" in sql for sql in asked)
+
+
+def test_a_renamed_category_or_district_shows_at_once(signed_in, reported):
+    assert "Buche" in text(signed_in, reported["url"])
+    category = reported["category"]
+    category.name = "Buche e avvallamenti"
+    category.save()
+    assert "Buche e avvallamenti" in text(signed_in, reported["url"])
+    seven = district(7)
+    seven.name = "Circoscrizione 7 (Aurora)"
+    seven.save()
+    assert "Circoscrizione 7 (Aurora)" in text(signed_in, reported["url"])
+
+
+# --- a poll's options, a pact's signatories ---------------------------------------------------------------------
+
+
+def test_a_poll_page_reads_its_options_from_the_cache_and_shows_a_renamed_one_at_once(signed_in, tree):
+    poll = tree["poll"]["en"]
+    asked = queries(signed_in, poll.url)
+    assert not any('FROM "participation_polloption"' in sql for sql in asked), "\n".join(asked)
+    option = poll.specific.options.first()
+    option.label = "A meadow with benches"
+    option.save()
+    assert "A meadow with benches" in text(signed_in, poll)
