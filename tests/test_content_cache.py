@@ -3,11 +3,14 @@ participation pages) is kept in the cache until the content changes (``pagecache
 a logged-in citizen's process page costs the page, the session and the citizen's own state, and every change
 an editor publishes still shows at once. The anonymous page cache is switched off here, so each request renders."""
 
+from datetime import timedelta
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from wagtail.models import Page
 
 from consultations.models import ConsultationPhase
@@ -184,3 +187,19 @@ def test_a_poll_page_reads_its_options_from_the_cache_and_shows_a_renamed_one_at
     option.label = "A meadow with benches"
     option.save()
     assert "A meadow with benches" in text(signed_in, poll)
+
+
+def test_a_preview_shows_the_thread_open_or_closed_by_the_edited_phases(signed_in, tree):
+    """Comments are open while the process is: a preview moving its phases into the past shows them closed,
+    although the live page's open thread is in the cache."""
+    consultation = tree["consultation"]["it"]
+    assert 'class="comment-form"' in text(signed_in, consultation)
+    page = Page.objects.get(pk=consultation.pk).specific
+    past = timezone.localdate() - timedelta(days=40)
+    phases = list(page.phases.all())
+    for phase in phases:
+        phase.start, phase.end = past, past + timedelta(days=5)
+    page.phases = phases  # in memory, as the editor's form leaves them
+    rendered = page.make_preview_request().content.decode()
+    assert "Comments on this page are closed" in rendered or "commenti su questa pagina sono chiusi" in rendered
+    assert 'class="comment-form"' in text(signed_in, consultation)

@@ -20,6 +20,7 @@ from participation.comments import (
     thread_comments,
     thread_listing,
     thread_page,
+    thread_state,
 )
 from participation.core.groups import group_key
 from participation.forms import CommentForm
@@ -55,7 +56,9 @@ def comment_thread(context, page):
     # After a refused reaction the view names the page of threads holding the comment.
     threads_page = thread_page(listing, context.get("comments_page_number") or request.GET.get("comments"))
     thread_ids = list(threads_page.object_list)
-    is_open, _state = shown_thread_state(page, versions)
+    # A preview shows the page being edited (its phases in memory), never the stored state.
+    preview = getattr(request, "is_preview", False)
+    is_open, _state = thread_state(page) if preview else shown_thread_state(page, versions)
     can_post = is_open and has_verified_email(user)
     bound = context.get("comment_form")
     bound = bound if bound is not None and bound.is_bound else None
