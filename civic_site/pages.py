@@ -6,19 +6,13 @@ rarely has any private page. Whether any exists is kept in the cache under the p
 ``content`` version, which adding or removing a restriction bumps (civic_site/pagecache.py).
 """
 
-from django.core.cache import cache
 from wagtail.models import PageViewRestriction
 
 from . import pagecache
 
 
 def view_restrictions_exist():
-    key = f"{pagecache.KEY_PREFIX}:restrictions:{pagecache.content_version()}"
-    exist = cache.get(key)
-    if exist is None:
-        exist = PageViewRestriction.objects.exists()
-        cache.set(key, exist, 24 * 60 * 60)
-    return exist
+    return pagecache.until_content_changes("restrictions", [], PageViewRestriction.objects.exists)
 
 
 def public(queryset):

@@ -63,7 +63,7 @@ def comment_thread(context, page):
     bound = context.get("comment_form")
     bound = bound if bound is not None and bound.is_bound else None
     shared_key = None
-    if bound is None and not getattr(request, "is_preview", False):
+    if bound is None and not preview:
         shared_key = ":".join(
             str(part)
             for part in (
