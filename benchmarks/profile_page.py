@@ -40,6 +40,7 @@ def main(argv=None):
     parser.add_argument("--cold", action="store_true", help="empty the cache before every request")
     parser.add_argument("--sql", action="store_true", help="print every query with its time")
     parser.add_argument("--where", action="store_true", help="print where in our code each query is asked for")
+    parser.add_argument("--templates", action="store_true", help="print the time spent in each template (own, all)")
     parser.add_argument("--save", help="write the last response here, CSRF tokens blanked (to compare renders)")
     args = parser.parse_args(argv)
 
@@ -120,6 +121,8 @@ def main(argv=None):
         if args.where:
             with connection.execute_wrapper(_print_caller):
                 client.get(url)
+        if args.templates:
+            _print_template_times(client, url, args.repeat)
         if args.profile:
             if args.cold:
                 cache.clear()
@@ -134,6 +137,62 @@ def main(argv=None):
         if connection.vendor != "sqlite":
             connection.close()
             drop()
+
+
+def _print_template_times(client, url, repeat):
+    """Median time per request in each template: its own (without the templates it includes or
+    extends) and in all, the largest own time first."""
+    from collections import defaultdict
+
+    from django.template.base import Node, Template, TextNode, VariableNode
+
+    original = Template._render
+    original_node = Node.render_annotated
+    stack = []
+    own = defaultdict(float)
+    inclusive = defaultdict(float)
+
+    def timed(self, context):
+        name = self.origin.template_name if self.origin else "<string>"
+        began = time.perf_counter()
+        stack.append(0.0)
+        try:
+            return original(self, context)
+        finally:
+            spent = time.perf_counter() - began
+            nested = stack.pop()
+            own[name] += spent - nested
+            inclusive[name] += spent
+            if stack:
+                stack[-1] += spent
+
+    def timed_node(self, context):
+        if isinstance(self, (TextNode, VariableNode)) or not getattr(self, "token", None):
+            return original_node(self, context)
+        origin = getattr(self, "origin", None)
+        name = f"  {origin.template_name if origin else '?'}:{self.token.lineno} {{% {self.token.contents[:50]} %}}"
+        began = time.perf_counter()
+        stack.append(0.0)
+        try:
+            return original_node(self, context)
+        finally:
+            spent = time.perf_counter() - began
+            nested = stack.pop()
+            own[name] += spent - nested
+            inclusive[name] += spent
+            if stack:
+                stack[-1] += spent
+
+    Template._render = timed
+    Node.render_annotated = timed_node
+    try:
+        for _ in range(repeat):
+            client.get(url)
+    finally:
+        Template._render = original
+        Node.render_annotated = original_node
+    for name in sorted(own, key=lambda name: -own[name]):
+        print(f"{own[name] / repeat * 1000:7.2f} ms own {inclusive[name] / repeat * 1000:7.2f} ms in all  {name}")
 
 
 def _print_caller(execute, sql, params, many, context):

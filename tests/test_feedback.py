@@ -113,6 +113,18 @@ def test_the_widget_is_under_every_page_type_in_both_languages(seeded, client):
     assert {"ProjectPage", "ReportingPage", "IdeaMapPage"} <= {name for name, _ in seen}
 
 
+def test_the_widget_is_rendered_once_per_language_and_given_each_pages_id(tree, client, settings):
+    from feedback.templatetags import feedback_tags
+
+    settings.DEBUG = False
+    feedback_tags._rendered.clear()
+    pages = [tree["home"]["it"], tree["index"]["it"], tree["home"]["en"], tree["index"]["en"]]
+    for page in pages:
+        widget = check_widget(client.get(page.url), page.locale.language_code)
+        assert widget.select_one('[name="page"]')["value"] == str(page.pk)
+    assert sorted(language for _release, language in feedback_tags._rendered) == ["en", "it"]
+
+
 def test_no_widget_where_there_is_no_page(tree, client):
     for url in ("/it/search/?q=parco", "/en/accounts/login/", "/it/non-esiste/"):
         assert not element(soup(client.get(url)), "feedback"), url
