@@ -79,6 +79,9 @@ def connect():
 
     post_save.connect(forget_verified_email, sender=EmailAddress, dispatch_uid="comments-verified-email-save")
     post_delete.connect(forget_verified_email, sender=EmailAddress, dispatch_uid="comments-verified-email-delete")
+    for model in (ParticipationComment, CommentReaction, CommentReport):
+        post_save.connect(personal_changed, sender=model, dispatch_uid=f"comments-personal-{model.__name__}-save")
+        post_delete.connect(personal_changed, sender=model, dispatch_uid=f"comments-personal-{model.__name__}-del")
 
 
 def thread_state(page):
@@ -436,3 +439,32 @@ def has_personal(thread_ids, user):
         )
         .exists()
     )
+
+
+def _personal_tag(user_id):
+    return f"personal:{user_id}"
+
+
+def personal_changed(sender, instance, **kwargs):
+    """Signal receiver: a comment, reaction or report of a citizen was saved or deleted; what
+    ``shows_personal`` remembered of them is forgotten (now and after the commit)."""
+    if instance.user_id:
+        pagecache.changed(_personal_tag(instance.user_id))
+
+
+def shows_personal(key, group_version, threads_page, user):
+    """``has_personal`` for one page of a thread's threads, remembered until the group's version (every
+    comment, reaction and moderation in it) or the citizen's own (every comment, reaction or report of
+    theirs, anywhere: ``personal_changed``) changes. The threads on a page follow from the group's
+    version and the page's number, so that is what the answer is kept under."""
+    thread_ids = list(threads_page.object_list)
+    if not user.is_authenticated or not thread_ids:
+        return False
+    tag = _personal_tag(user.pk)
+    mine = pagecache.versions([tag])[tag]
+    cache_key = f"{pagecache.KEY_PREFIX}:personal:{user.pk}:{mine}:{key}:{group_version}:{threads_page.number}"
+    found = cache.get(cache_key)
+    if found is None:
+        found = has_personal(thread_ids, user)
+        cache.set(cache_key, found, settings.PAGE_CACHE["TIMEOUT"])
+    return found

@@ -640,7 +640,7 @@ def feed_response(request, body, gzipped, etag, content_type):
 
 
 def _published_or_404(page, idea_id, user=None):
-    idea = Idea.objects.filter(group=page.group_key, pk=idea_id).select_related("photo", "merged_into").first()
+    idea = Idea.objects.filter(group=page.group_key, pk=idea_id).select_related("photo", "merged_into", "user").first()
     if idea is None or idea.is_hidden:
         raise Http404
     if not idea.is_approved and not (user is not None and user.is_authenticated and idea.user_id == user.pk):

@@ -15,6 +15,8 @@ from wagtail.models import Page
 
 from consultations.models import ConsultationPhase
 from tests.factories import (
+    IdeaFactory,
+    IdeaMapPageFactory,
     PollPageFactory,
     ReportFactory,
     ReportingPageFactory,
@@ -174,6 +176,35 @@ def test_a_renamed_category_or_district_shows_at_once(signed_in, reported):
     seven.name = "Circoscrizione 7 (Aurora)"
     seven.save()
     assert "Circoscrizione 7 (Aurora)" in text(signed_in, reported["url"])
+
+
+def test_an_idea_page_reads_its_map_s_categories_and_places_from_the_cache(signed_in, tree):
+    idea_map = IdeaMapPageFactory(parent=tree["consultation"]["it"])
+    place = idea_map.places.first()
+    idea = IdeaFactory(page=idea_map, place_key=place.translation_key)
+    url = f"{idea_map.url}{idea.pk}/"
+    asked = queries(signed_in, url)
+    assert not any("participation_ideacategory" in sql or "participation_ideaplace" in sql for sql in asked), asked
+    assert "Verde" in text(signed_in, url) and place.name in text(signed_in, url)
+    category = idea_map.categories.get(translation_key=idea.category_key)
+    category.name = "Verde e alberi"
+    category.save()
+    place.name = "Ingresso di via Livorno, angolo Dora"
+    place.save()
+    page = text(signed_in, url)
+    assert "Verde e alberi" in page and "Ingresso di via Livorno, angolo Dora" in page
+
+
+def test_an_english_idea_page_reads_the_rules_of_its_italian_map_from_the_cache(signed_in, tree):
+    idea_map = IdeaMapPageFactory(parent=tree["consultation"]["it"])
+    english = translate(idea_map, title="Ideas", slug="ideas")
+    idea = IdeaFactory(page=idea_map)
+    asked = queries(signed_in, f"{english.url}{idea.pk}/")
+    pages = sum('JOIN "wagtailcore_page"' in sql or 'FROM "wagtailcore_page"' in sql for sql in asked)
+    assert pages == 1, "\n".join(asked)  # the routing's
+    idea_map.closes_at = timezone.now() - timedelta(minutes=1)
+    idea_map.save()  # as its publication does
+    assert "Supports closed on" in text(signed_in, f"{english.url}{idea.pk}/")
 
 
 # --- a poll's options, a pact's signatories ---------------------------------------------------------------------

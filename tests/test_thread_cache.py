@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from participation.comments import react, report
-from participation.models import CommentReaction, ParticipationComment
+from participation.models import CommentReaction, CommentReport, ParticipationComment
 from participation.moderation import hide, restore
 from participation.templatetags.comment_tags import CSRF_SLOT
 from tests.factories import CommentFactory, ModeratorFactory, UserFactory
@@ -61,6 +61,23 @@ def test_a_second_citizen_gets_the_stored_render_with_one_small_query(parco, cit
         return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", thread)
 
     assert thread_without_tokens(first) == thread_without_tokens(second)
+    # Marco's answer is remembered until the thread or something of his changes: his next visit asks nothing.
+    third, third_queries = thread_queries(signed_in(marco), url)
+    assert third_queries == [] and thread_without_tokens(third) == thread_without_tokens(second)
+
+
+def test_what_a_citizen_did_shows_at_once_after_a_visit_that_showed_nothing_of_theirs(parco, citizen, marco):
+    comment = CommentFactory(page=parco["it"], user=citizen, text="Più alberi")
+    reader = signed_in(marco)
+    url = parco["en"].url
+    for _ in range(2):  # stored, then his answer (nothing of his) remembered
+        assert "You reported this comment" not in reader.get(url).content.decode()
+    report(comment=comment, user=marco, reason="spam")  # changes nothing anyone else sees: the thread stays
+    assert "You reported this comment" in reader.get(url).content.decode()
+    CommentReport.objects.filter(user=marco).delete()
+    assert "You reported this comment" not in reader.get(url).content.decode()
+    react(comment=comment, user=marco, reaction=CommentReaction.LIKE)
+    assert 'aria-pressed="true"' in reader.get(url).content.decode()
 
 
 def test_every_citizen_posts_with_their_own_csrf_token(parco, citizen, marco):

@@ -11,6 +11,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import get_supported_language_variant
 
+from civic_site import pagecache
+
 from .models import TranslationGroup
 
 
@@ -70,10 +72,13 @@ def rules_page(page):
         default_first = Case(
             When(locale__language_code=default_language(), then=Value(0)), default=Value(1), output_field=IntegerField()
         )
-        cached = (
-            type(page).objects.filter(translation_key=page.translation_key).order_by(default_first, "pk").first()
-            or page
+        model = type(page)
+        found = pagecache.until_content_changes(
+            "rules-page",
+            [model._meta.label_lower, page.translation_key],
+            lambda: model.objects.filter(translation_key=page.translation_key).order_by(default_first, "pk").first(),
         )
+        cached = found or page
     page.__dict__["_rules_page"] = cached
     return cached
 

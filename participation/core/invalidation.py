@@ -128,12 +128,22 @@ def _idea_changed(sender, instance, **kwargs):
 
 
 def connect():
-    from participation.models import CommentThread, District, Idea, PollOption, ReportCategory, ReportOffice
+    from participation.models import (
+        CommentThread,
+        District,
+        Idea,
+        IdeaCategory,
+        IdeaPlace,
+        PollOption,
+        ReportCategory,
+        ReportOffice,
+    )
     from participation.models.pacts import PactSignatory
 
     # Vocabularies every reporting page and budget shows, and parts of pages saved with them (a poll's options, a
-    # pact's signatories) that are kept in the cache until the content changes: saved on their own, they bump it.
-    for model in (ReportCategory, ReportOffice, District, PollOption, PactSignatory):
+    # pact's signatories, an idea map's categories and places) that are kept in the cache until the content
+    # changes: saved on their own, they bump it.
+    for model in (ReportCategory, ReportOffice, District, PollOption, PactSignatory, IdeaCategory, IdeaPlace):
         post_save.connect(pagecache.content_changed, sender=model, dispatch_uid=f"pagecache-{model.__name__}-save")
         post_delete.connect(pagecache.content_changed, sender=model, dispatch_uid=f"pagecache-{model.__name__}-del")
 

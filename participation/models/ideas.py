@@ -24,6 +24,7 @@ from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField
 
+from civic_site import pagecache
 from civic_site.pages import SitePageMixin
 from consultations.models import validate_point
 from consultations.panels import LeafletPanel
@@ -164,15 +165,22 @@ class IdeaMapPage(
     @property
     def category_list(self):
         """The categories in the editors' order, loaded once per page object (in memory when previewing)."""
-        if "_category_list" not in self.__dict__:
-            self.__dict__["_category_list"] = list(self.categories.all())
-        return self.__dict__["_category_list"]
+        return self._vocabulary("_category_list", "idea-categories", self.categories.all())
 
     @property
     def place_list(self):
-        if "_place_list" not in self.__dict__:
-            self.__dict__["_place_list"] = list(self.places.all())
-        return self.__dict__["_place_list"]
+        """The named places in the editors' order (as ``category_list``)."""
+        return self._vocabulary("_place_list", "idea-places", self.places.all())
+
+    def _vocabulary(self, attribute, name, chosen):
+        """``chosen`` as a list, once per page object; stored rows are kept in the cache until the content
+        changes (they are saved with the page), a preview's stay in memory."""
+        if attribute not in self.__dict__:
+            if isinstance(chosen, models.QuerySet) and self.pk:
+                self.__dict__[attribute] = pagecache.until_content_changes(name, [self.pk], lambda: list(chosen))
+            else:
+                self.__dict__[attribute] = list(chosen)
+        return self.__dict__[attribute]
 
     @property
     def centre(self):

@@ -13,10 +13,10 @@ from participation.comments import (
     DISLIKE,
     LIKE,
     build_tree,
-    has_personal,
     has_verified_email,
     is_personal,
     shown_thread_state,
+    shows_personal,
     thread_comments,
     thread_listing,
     thread_page,
@@ -80,7 +80,7 @@ def comment_thread(context, page):
             )
         )
         html = cache.get(shared_key)
-        if html is not None and not has_personal(thread_ids, user):
+        if html is not None and not shows_personal(key, versions[pagecache.group_tag(key)], threads_page, user):
             return _with_csrf(html, context)
     comments = thread_comments(thread_ids, user)
     nodes = build_tree(comments)
