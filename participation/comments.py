@@ -452,6 +452,12 @@ def personal_changed(sender, instance, **kwargs):
         pagecache.changed(_personal_tag(instance.user_id))
 
 
+def _personal_key(key, group_version, threads_page, user):
+    tag = _personal_tag(user.pk)
+    mine = pagecache.versions([tag])[tag]
+    return f"{pagecache.KEY_PREFIX}:personal:{user.pk}:{mine}:{key}:{group_version}:{threads_page.number}"
+
+
 def shows_personal(key, group_version, threads_page, user):
     """``has_personal`` for one page of a thread's threads, remembered until the group's version (every
     comment, reaction and moderation in it) or the citizen's own (every comment, reaction or report of
@@ -460,11 +466,16 @@ def shows_personal(key, group_version, threads_page, user):
     thread_ids = list(threads_page.object_list)
     if not user.is_authenticated or not thread_ids:
         return False
-    tag = _personal_tag(user.pk)
-    mine = pagecache.versions([tag])[tag]
-    cache_key = f"{pagecache.KEY_PREFIX}:personal:{user.pk}:{mine}:{key}:{group_version}:{threads_page.number}"
+    cache_key = _personal_key(key, group_version, threads_page, user)
     found = cache.get(cache_key)
     if found is None:
         found = has_personal(thread_ids, user)
         cache.set(cache_key, found, settings.PAGE_CACHE["TIMEOUT"])
     return found
+
+
+def remember_personal(key, group_version, threads_page, user, personal):
+    """What a full render of these threads found (``is_personal`` of any comment shown): the next
+    ``shows_personal`` for them needs no query."""
+    if user.is_authenticated and threads_page.object_list:
+        cache.set(_personal_key(key, group_version, threads_page, user), personal, settings.PAGE_CACHE["TIMEOUT"])

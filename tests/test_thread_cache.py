@@ -61,9 +61,11 @@ def test_a_second_citizen_gets_the_stored_render_with_one_small_query(parco, cit
         return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", thread)
 
     assert thread_without_tokens(first) == thread_without_tokens(second)
-    # Marco's answer is remembered until the thread or something of his changes: his next visit asks nothing.
+    # Marco's answer is remembered until the thread or something of his changes: his next visit asks nothing;
+    # so is what the first render found for the first citizen (nothing of hers).
     third, third_queries = thread_queries(signed_in(marco), url)
     assert third_queries == [] and thread_without_tokens(third) == thread_without_tokens(second)
+    assert thread_queries(signed_in(citizen), url)[1] == []
 
 
 def test_what_a_citizen_did_shows_at_once_after_a_visit_that_showed_nothing_of_theirs(parco, citizen, marco):

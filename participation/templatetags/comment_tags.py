@@ -15,6 +15,7 @@ from participation.comments import (
     build_tree,
     has_verified_email,
     is_personal,
+    remember_personal,
     shown_thread_state,
     shows_personal,
     thread_comments,
@@ -109,8 +110,11 @@ def comment_thread(context, page):
             "max_level": settings.COMMENTS_XTD_MAX_THREAD_LEVEL,
         },
     )
-    if shared_key is not None and not any(is_personal(comment, user) for comment in comments):
-        cache.set(shared_key, html, settings.PAGE_CACHE["TIMEOUT"])
+    if shared_key is not None:
+        personal = any(is_personal(comment, user) for comment in comments)
+        remember_personal(key, versions[pagecache.group_tag(key)], threads_page, user, personal)
+        if not personal:
+            cache.set(shared_key, html, settings.PAGE_CACHE["TIMEOUT"])
     return _with_csrf(html, context)
 
 
