@@ -152,12 +152,11 @@ def _print_template_times(client, url, repeat):
     own = defaultdict(float)
     inclusive = defaultdict(float)
 
-    def timed(self, context):
-        name = self.origin.template_name if self.origin else "<string>"
+    def measured(name, render, *args):
         began = time.perf_counter()
         stack.append(0.0)
         try:
-            return original(self, context)
+            return render(*args)
         finally:
             spent = time.perf_counter() - began
             nested = stack.pop()
@@ -166,22 +165,15 @@ def _print_template_times(client, url, repeat):
             if stack:
                 stack[-1] += spent
 
+    def timed(self, context):
+        return measured(self.origin.template_name if self.origin else "<string>", original, self, context)
+
     def timed_node(self, context):
         if isinstance(self, (TextNode, VariableNode)) or not getattr(self, "token", None):
             return original_node(self, context)
         origin = getattr(self, "origin", None)
         name = f"  {origin.template_name if origin else '?'}:{self.token.lineno} {{% {self.token.contents[:50]} %}}"
-        began = time.perf_counter()
-        stack.append(0.0)
-        try:
-            return original_node(self, context)
-        finally:
-            spent = time.perf_counter() - began
-            nested = stack.pop()
-            own[name] += spent - nested
-            inclusive[name] += spent
-            if stack:
-                stack[-1] += spent
+        return measured(name, original_node, self, context)
 
     Template._render = timed
     Node.render_annotated = timed_node
