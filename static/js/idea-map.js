@@ -126,10 +126,19 @@
       }
     }
 
-    fetch(config.feed, { headers: { Accept: "application/geo+json" }, credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.json() : { features: [] }; })
-      .then(function (collection) { makeFrom(collection.features, 0, []); })
-      .catch(function () { /* the list beside the map holds every idea */ });
+    afterFirstPaint(function () {
+      fetch(config.feed, { headers: { Accept: "application/geo+json" }, credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : { features: [] }; })
+        .then(function (collection) { makeFrom(collection.features, 0, []); })
+        .catch(function () { /* the list beside the map holds every idea */ });
+    });
+  }
+
+  function afterFirstPaint(callback) {
+    // The feed (thousands of features, hundreds of KB gzipped) is asked for once the page has painted:
+    // the heading, the text and the list first, the markers after. Asked for earlier, on a slow phone
+    // its download competes with what the page shows first and can hold up the largest paint by seconds.
+    window.requestAnimationFrame(function () { window.setTimeout(callback, 0); });
   }
 
   function picker(node, map, config) {
