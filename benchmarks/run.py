@@ -347,6 +347,11 @@ def lighthouse_binary():
     return binary
 
 
+# Runs per page when Lighthouse reports a runtime error (here now and then "NO_NAVSTART" on a page it traced
+# fine the time before).
+LIGHTHOUSE_ATTEMPTS = 3
+
+
 def run_lighthouse(binary, url, output, timeout=300):
     env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
     command = [
@@ -630,8 +635,15 @@ def main(argv=None):
                 binary = lighthouse_binary()
                 for page in [page for page in pages if page.kind != "feed"]:  # Lighthouse audits HTML pages
                     step(f"  lighthouse: {page.name}")
-                    output = tmp / f"lighthouse-{len(lighthouse)}.json"
-                    lighthouse[page.name] = run_lighthouse(binary, base + page.url, output, args.lighthouse_timeout)
+                    for attempt in range(1, LIGHTHOUSE_ATTEMPTS + 1):
+                        output = tmp / f"lighthouse-{len(lighthouse)}-{attempt}.json"
+                        found = run_lighthouse(binary, base + page.url, output, args.lighthouse_timeout)
+                        found["attempts"] = attempt
+                        lighthouse[page.name] = found
+                        # Lighthouse's own advice for a trace it could not record (NO_NAVSTART): run it again.
+                        if not found.get("runtime_error"):
+                            break
+                        step(f"    {found['runtime_error']}")
                     if "error" in lighthouse[page.name]:
                         step(f"    {lighthouse[page.name]['error']}")
         meta = {
