@@ -497,6 +497,8 @@ def report_pages(ctx):
             PageSpec(f"report ({language})", f"{page.url}{report.pk}/"),
             PageSpec(f"reports.geojson ({language})", f"{page.url}reports.geojson", FEED),
         ]
+    # Open311 GeoReport v2's requests list (issue 13: under 150 ms), one for both languages (no prefix).
+    pages.append(PageSpec("open311 requests.json", "/open311/v2/requests.json", FEED))
     return pages
 
 
