@@ -101,6 +101,17 @@ def until_content_changes(name, parts, compute, timeout=24 * 60 * 60):
     return cache.get_or_set(key, compute, timeout)
 
 
+def saved_with_page(name, page, chosen, load=list):
+    """Rows saved with ``page`` (its phases, a pact's signatories, a map's categories...): ``load(chosen)``
+    kept by :func:`until_content_changes` when they are the stored rows (a queryset of a saved page); a
+    preview's, in memory, as they are."""
+    from django.db.models import QuerySet
+
+    if isinstance(chosen, QuerySet) and page.pk:
+        return until_content_changes(name, [page.pk], lambda: load(chosen))
+    return list(chosen)
+
+
 def bump(*tags):
     """Drop every stored page depending on any of ``tags``, now."""
     cache.set_many({_tag_key(tag): uuid.uuid4().hex for tag in tags}, None)

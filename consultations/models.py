@@ -426,15 +426,9 @@ class ConsultationPage(SitePageMixin, Page):
     def phase_list(self):
         """The phases in the editors' order, loaded once per page object (the page, its status and its
         comment thread all read them)."""
-        phases = self.__dict__.get("_phase_list")
-        if phases is None:
-            chosen = self.phases.all()
-            if isinstance(chosen, models.QuerySet) and self.pk:  # stored phases: until the content changes
-                phases = pagecache.until_content_changes("phases", [self.pk], lambda: list(chosen))
-            else:  # a preview's, in memory
-                phases = list(chosen)
-            self.__dict__["_phase_list"] = phases
-        return phases
+        if "_phase_list" not in self.__dict__:
+            self.__dict__["_phase_list"] = pagecache.saved_with_page("phases", self, self.phases.all())
+        return self.__dict__["_phase_list"]
 
     def get_phase_summary(self, today=None):
         """Status and participation window; uses the listing's annotations when present (no query)."""

@@ -27,7 +27,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Min, Q, QuerySet, Window
+from django.db.models import Count, Max, Min, Q, Window
 from django.db.models.signals import post_delete, post_save
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.loader import render_to_string
@@ -389,13 +389,11 @@ def activity_lists(page, now):
 def page_signatories(page):
     """The pact's signatories with their logos' renditions: kept in the cache until the content changes (they
     are part of the page, saved with it); a preview's, in memory, as they are."""
-    chosen = page.signatories.all()
-    if not isinstance(chosen, QuerySet) or not page.pk:
-        return list(chosen)
-    return pagecache.until_content_changes(
+    return pagecache.saved_with_page(
         "pact-signatories",
-        [page.pk],
-        lambda: list(chosen.select_related("logo").prefetch_related("logo__renditions")),
+        page,
+        page.signatories.all(),
+        lambda chosen: list(chosen.select_related("logo").prefetch_related("logo__renditions")),
     )
 
 

@@ -176,10 +176,7 @@ class IdeaMapPage(
         """``chosen`` as a list, once per page object; stored rows are kept in the cache until the content
         changes (they are saved with the page), a preview's stay in memory."""
         if attribute not in self.__dict__:
-            if isinstance(chosen, models.QuerySet) and self.pk:
-                self.__dict__[attribute] = pagecache.until_content_changes(name, [self.pk], lambda: list(chosen))
-            else:
-                self.__dict__[attribute] = list(chosen)
+            self.__dict__[attribute] = pagecache.saved_with_page(name, self, chosen)
         return self.__dict__[attribute]
 
     @property
