@@ -597,9 +597,7 @@ def feed(page):
             }
         )
     body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":"))
-    body = body.encode()
-    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-    entry = (body, compress_string(body), etag)
+    entry = feed_entry(body.encode())
     cache.set(key, entry, FEED_TIMEOUT)
     return entry
 
@@ -618,9 +616,15 @@ def geojson_response(request, body, gzipped, etag):
     return feed_response(request, body, gzipped, etag, "application/geo+json; charset=utf-8")
 
 
-def feed_response(request, body, gzipped, etag, content_type):
-    """A public feed built once and kept in the cache (GeoJSON, a pact's calendar): the same bytes for every
-    visitor, logged in or not, answered 304 when the client holds its ETag and gzipped when it takes gzip."""
+def feed_entry(body):
+    """What a feed keeps in the cache: (its bytes, gzipped, its ETag)."""
+    return (body, compress_string(body), f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+
+
+def feed_response(request, body, gzipped, etag, content_type, vary="Accept-Encoding"):
+    """A public feed built once and kept in the cache (GeoJSON, a pact's calendar, Open311 requests): the same
+    bytes for every visitor, logged in or not, answered 304 when the client holds its ETag and gzipped when it
+    takes gzip. ``vary``: the request headers the bytes depend on."""
     pagecache.not_stored(request)
     # Each encoding is its own representation, with its own validator (as Apache names them).
     use_gzip = "gzip" in request.headers.get("Accept-Encoding", "") and len(gzipped) < len(body)
@@ -633,7 +637,7 @@ def feed_response(request, body, gzipped, etag, content_type):
     else:
         response = HttpResponse(body, content_type=content_type)
     response["ETag"] = gzip_etag if use_gzip else etag
-    response["Vary"] = "Accept-Encoding"
+    response["Vary"] = vary
     response["Cache-Control"] = "public, max-age=60"
     response["Access-Control-Allow-Origin"] = "*"
     return response

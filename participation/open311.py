@@ -30,6 +30,7 @@ from datetime import datetime, time, timedelta
 from functools import wraps
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Prefetch
@@ -42,8 +43,10 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.csrf import csrf_exempt
 
+from civic_site import pagecache
+
 from .core import ratelimit
-from .ideas import CONTROL
+from .ideas import CONTROL, feed_entry, feed_response
 from .models.reports import (
     DESCRIPTION_MAX_LENGTH,
     OPEN_STATUSES,
@@ -56,12 +59,17 @@ from .models.reports import (
     ReportSource,
     ReportUpdate,
 )
-from .reports import ReportRejected, categories_in, nearest_district, streets, submit_report
+from .reports import REPORTS_TAG, ReportRejected, categories_in, nearest_district, streets, submit_report
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-12-06T00:00:00Z"  # when this endpoint last changed what it answers (discovery)
 MAX_REQUESTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
+# The requests list's filters (any other parameter changes nothing), and how long a list is kept: a minute
+# when it is "the last 90 days", a day when its dates are given (new reports drop it at once either way).
+LIST_FILTERS = ("service_request_id", "service_code", "status", "start_date", "end_date")
+LIST_TIMEOUT = 60
+FEED_TIMEOUT = 24 * 60 * 60
 TEXT_ANSWER_MAX_LENGTH = 200
 # The photo size the report's public page shows: its rendition, when it was made, is the media_url.
 MEDIA_RENDITION = "max-800x600|format-webp"
@@ -149,13 +157,15 @@ def _xml_element(tag, value):
     return element
 
 
-def render(fmt, root, data, status=200):
-    """``data`` as JSON, or as XML under ``root`` (lists' items named by XML_ITEMS)."""
+def serialize(fmt, root, data):
+    """``data`` as JSON bytes, or as XML under ``root`` (lists' items named by XML_ITEMS)."""
     if fmt == "xml":
-        body = ET.tostring(_xml_element(root, data), encoding="utf-8", xml_declaration=True)
-    else:
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-    response = HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
+        return ET.tostring(_xml_element(root, data), encoding="utf-8", xml_declaration=True)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def render(fmt, root, data, status=200):
+    response = HttpResponse(serialize(fmt, root, data), status=status, content_type=CONTENT_TYPES[fmt])
     response["Cache-Control"] = "no-store"
     return response
 
@@ -415,6 +425,26 @@ def _as_request(request, report, categories, language):
 
 
 def _list_requests(request, fmt, language):
+    """The list from the cache, under the content's version and every reporting page's reports' (a new
+    report, a status, a note, a hidden text or photo bumps it), with an ETag: a client holding the list it
+    got last is answered 304. Only the filters make the key (other parameters cannot multiply entries);
+    the host does too (media_url is absolute). Without dates the list is the last 90 days, which move on:
+    it is kept a minute, as long as clients may keep it (Cache-Control)."""
+    params = {name: request.GET.get(name, "") for name in LIST_FILTERS}
+    versions = pagecache.versions([pagecache.CONTENT, REPORTS_TAG])
+    stamp = json.dumps([sorted(versions.items()), fmt, language, request.scheme, request.get_host(), params])
+    key = f"open311:requests:{pagecache.release()}:{hashlib.sha256(stamp.encode()).hexdigest()}"
+    moving = not (params["service_request_id"] or params["start_date"] or params["end_date"])
+    entry = cache.get_or_set(
+        key,
+        lambda: feed_entry(serialize(fmt, "service_requests", _requests(request, language))),
+        LIST_TIMEOUT if moving else FEED_TIMEOUT,
+    )
+    return feed_response(request, *entry, CONTENT_TYPES[fmt], vary="Accept-Encoding, Accept-Language")
+
+
+def _requests(request, language):
+    """The requests the list's filters choose, as dicts; Open311Error for a filter that makes no sense."""
     params = request.GET
     categories = {category.translation_key: category for category in categories_in(language)}
     reports = _reports()
@@ -442,8 +472,7 @@ def _list_requests(request, fmt, language):
         reports = reports.filter(created_at__gte=start)
         if end is not None:
             reports = reports.filter(created_at__lte=end)
-    found = [_as_request(request, report, categories, language) for report in reports[:MAX_REQUESTS]]
-    return render(fmt, "service_requests", found)
+    return [_as_request(request, report, categories, language) for report in reports[:MAX_REQUESTS]]
 
 
 @endpoint()

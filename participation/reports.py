@@ -32,7 +32,6 @@ from django.template.response import TemplateResponse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils.text import compress_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -43,7 +42,7 @@ from .comments import has_verified_email
 from .core import ratelimit
 from .core.errors import Rejected
 from .core.invalidation import cached_status_counts, page_and_process_changed
-from .ideas import CONTROL, _clean_text, clean_photo, store_photo
+from .ideas import CONTROL, _clean_text, clean_photo, feed_entry, store_photo
 from .models.reports import (
     DESCRIPTION_MAX_LENGTH,
     MAX_PHOTOS,
@@ -346,9 +345,15 @@ def delete_old_drafts(older_than=timedelta(days=2)):
 # --- what citizens do -------------------------------------------------------------------------------
 
 
+# Every reporting page's reports at once (the Open311 requests list): bumped with the page's own group.
+REPORTS_TAG = "reports"
+
+
 def reports_changed(group_key):
-    """Drop the cached pages showing this page's reports: the page (list, reports, feed) and its process."""
+    """Drop the cached pages showing this page's reports: the page (list, reports, feed), its process and the
+    Open311 requests list (which shows every page's)."""
     page_and_process_changed(group_key)
+    pagecache.changed(REPORTS_TAG)
 
 
 def check_citizen(user, action_message):
@@ -835,9 +840,7 @@ def feed(page):
             }
         )
     body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":"))
-    body = body.encode()
-    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-    entry = (body, compress_string(body), etag)
+    entry = feed_entry(body.encode())
     cache.set(key, entry, FEED_TIMEOUT)
     return entry
 

@@ -3,14 +3,17 @@ spec's errors, keys (only their hash stored), reports filed by a client showing 
 hidden text and internal notes never out, flat query counts; and real GeoReport v2 client libraries
 (georeport, which only reads; the POST as the specification's form) against a live server."""
 
+import gzip
 import hashlib
 import io
 import json
+import time
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
 import wagtail_factories
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone, translation
@@ -265,7 +268,7 @@ def test_requests_json(reporting, client):
     add_note(report=light, message="Nota interna: chiamare il fornitore", user=None)
     response, data = get(client, "requests")
     assert response.status_code == 200 and response["Access-Control-Allow-Origin"] == "*"
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "public, max-age=60" and response["ETag"]
     assert [item["service_request_id"] for item in data] == [light.reference, pothole.reference]  # newest first
     newest, oldest = data
     assert list(newest) == REQUEST_FIELDS
@@ -284,6 +287,84 @@ def test_requests_json(reporting, client):
     assert english[0]["service_name"] == "Street lighting" and english[0]["agency_responsible"] == (
         "Street lighting office"
     )
+
+
+def test_the_requests_list_is_kept_with_an_etag_until_the_reports_change(
+    reporting, client, api_key, django_assert_num_queries
+):
+    """Clients poll the list: it is made once, sent again from the cache (gzipped if they take it), and a
+    client holding it is answered 304, until a report, its status, its text, its photos, a category or an
+    office changes; then it is made again at once."""
+    page = reporting["it"]
+    report = ReportFactory(page=page, description="Buca grande.")
+    url = f"{BASE}requests.json"
+    first = client.get(url)
+    etag = first["ETag"]
+    with django_assert_num_queries(0):
+        again = client.get(url, {"api_key": "x", "jurisdiction_id": "torino.it"})  # not filters: the same list
+    assert again.status_code == 200 and again.content == first.content and again["ETag"] == etag
+    held = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert held.status_code == 304 and held.content == b"" and held["ETag"] == etag
+    assert held["Access-Control-Allow-Origin"] == "*" and "Accept-Language" in held["Vary"]
+    zipped = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert zipped["Content-Encoding"] == "gzip" and gzip.decompress(zipped.content) == first.content
+    assert zipped["ETag"] != etag
+    assert client.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=zipped["ETag"]).status_code == 304
+    english = client.get(url, {"locale": "en"}, HTTP_IF_NONE_MATCH=etag)  # each language is its own list
+    assert english.status_code == 200 and json.loads(english.content)[0]["service_name"] == "Potholes"
+    xml = client.get(f"{BASE}requests.xml", HTTP_IF_NONE_MATCH=etag)
+    assert xml.status_code == 200 and xml_requests(xml_root(xml.content))[0]["service_request_id"]
+
+    def changed():
+        """The list after a change: made again (200, a new ETag) for the client holding the last one."""
+        nonlocal etag
+        response = client.get(url, HTTP_IF_NONE_MATCH=etag)
+        assert response.status_code == 200 and response["ETag"] != etag
+        etag = response["ETag"]
+        return {item["service_request_id"]: item for item in json.loads(response.content)}
+
+    change_status(report=report, status=ReportStatus.ACKNOWLEDGED, message="Presa in carico.")
+    assert changed()[report.reference]["status_notes"] == "Presa in carico."
+    set_hidden(report=report, text_hidden=True)
+    assert changed()[report.reference]["description"] == "Testo nascosto dai moderatori"
+    photo = ReportPhoto.objects.create(report=report, image=wagtail_factories.ImageFactory(), sort_order=0)
+    set_hidden(report=report, photo_ids_hidden=[])
+    assert changed()[report.reference]["media_url"].endswith(photo.image.file.url)
+    set_hidden(report=report, photo_ids_hidden=[photo.pk])
+    assert changed()[report.reference]["media_url"] == ""
+    filed = post(client, **valid_post(api_key))
+    assert filed.status_code == 201
+    [created] = json.loads(filed.content)
+    assert created["service_request_id"] in changed()
+    category = _lighting()[0]
+    ReportFactory(page=page, category=category)  # made without the site's services: the list does not know yet
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    category.name = "Lampioni"
+    category.save()  # an editor renames a category: the content changed
+    assert [item["service_name"] for item in changed().values()].count("Lampioni") == 1
+    office = category.office
+    office.name = "Ufficio Luce"
+    office.save()
+    assert "Ufficio Luce" in [item["agency_responsible"] for item in changed().values()]
+
+
+def test_the_last_90_days_move_on_while_a_dated_list_is_kept(reporting, client, monkeypatch):
+    """A list without dates is "the last 90 days": kept a minute (what clients may keep it), so a report
+    leaves it within a minute of turning 90 days old; a list with dates does not depend on the clock."""
+    page = reporting["it"]
+    now = timezone.now()
+    edge = ReportFactory(page=page, created_at=now - timedelta(days=90) + timedelta(seconds=30))
+    dated = {"start_date": (now - timedelta(days=100)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+    def refs(**params):
+        return [item["service_request_id"] for item in get(client, "requests", **params)[1]]
+
+    assert refs() == [edge.reference] and refs(**dated) == [edge.reference]
+    later = time.time() + 61
+    monkeypatch.setattr("django.core.cache.backends.locmem.time.time", lambda: later)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now + timedelta(seconds=61))
+    assert refs() == []
+    assert refs(**dated) == [edge.reference]
 
 
 def _lighting():
@@ -350,6 +431,7 @@ def test_requests_filters(reporting, client, monkeypatch):
     ]
     assert refs(start_date=(now - timedelta(days=2)).date().isoformat()) == [closed.reference]
     monkeypatch.setattr("participation.open311.MAX_REQUESTS", 2)
+    cache.clear()  # the lists kept so far were cut at the old limit (in production a release changes it)
     assert refs() == [closed.reference, light.reference]
     for params in ({"status": "pending"}, {"start_date": "ieri"}, {"start_date": end, "end_date": start}):
         for fmt in ("json", "xml"):
@@ -367,6 +449,7 @@ def test_media_url_is_the_first_visible_photo(reporting, client):
     [item] = get(client, "requests")[1]
     assert item["media_url"] == f"http://testserver{shown.file.url}"  # no rendition made yet: the original
     rendition = shown.get_rendition(MEDIA_RENDITION)
+    set_hidden(report=report, photo_ids_hidden=[hidden.pk])  # any change to the reports makes the list again
     [item] = get(client, "requests")[1]
     assert item["media_url"] == f"http://testserver{rendition.url}"
     assert hidden.file.url not in get(client, "requests", "xml")[0].content.decode()
