@@ -72,6 +72,8 @@
   // the page for long even on a slow phone (Lighthouse counts a task of 12 ms here as 50 ms there).
   var SLICE = 100;
   var CHUNK_MS = 10;
+  var LOAD_WAIT_MS = 3000; // the feed waits for the page's load event at most this long
+  var IDLE_WAIT_MS = 1000; // and then for an idle moment at most this long
 
   function showIdeas(node, map, config) {
     // Thousands of ideas: markers are made in slices between tasks, and the cluster layer adds them in
@@ -135,10 +137,23 @@
   }
 
   function afterFirstPaint(callback) {
-    // The feed (thousands of features, hundreds of KB gzipped) is asked for once the page has painted:
-    // the heading, the text and the list first, the markers after. Asked for earlier, on a slow phone
-    // its download competes with what the page shows first and can hold up the largest paint by seconds.
-    window.requestAnimationFrame(function () { window.setTimeout(callback, 0); });
+    // The feed (thousands of features, hundreds of KB gzipped) is asked for once the page has loaded and
+    // the browser is idle (at most LOAD_WAIT_MS after this script runs, should the tiles be slow): the
+    // heading, the text and the list first, the markers after. Asked for right after the first frame, on a
+    // busy phone its download still began before the largest paint and could hold that up by seconds.
+    var called = false;
+    function once() {
+      if (called) return;
+      called = true;
+      if (window.requestIdleCallback) window.requestIdleCallback(callback, { timeout: IDLE_WAIT_MS });
+      else window.setTimeout(callback, 0);
+    }
+    if (document.readyState === "complete") {
+      once();
+    } else {
+      window.addEventListener("load", once, { once: true });
+      window.setTimeout(once, LOAD_WAIT_MS);
+    }
   }
 
   function picker(node, map, config) {
