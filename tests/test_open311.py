@@ -444,12 +444,12 @@ def test_media_url_is_the_first_visible_photo(reporting, client):
     report = ReportFactory(page=page)
     hidden = wagtail_factories.ImageFactory(title="nascosta")
     shown = wagtail_factories.ImageFactory(title="visibile")
-    ReportPhoto.objects.create(report=report, image=hidden, sort_order=0, is_hidden=True)
+    hidden_photo = ReportPhoto.objects.create(report=report, image=hidden, sort_order=0, is_hidden=True)
     ReportPhoto.objects.create(report=report, image=shown, sort_order=1)
     [item] = get(client, "requests")[1]
     assert item["media_url"] == f"http://testserver{shown.file.url}"  # no rendition made yet: the original
     rendition = shown.get_rendition(MEDIA_RENDITION)
-    set_hidden(report=report, photo_ids_hidden=[hidden.pk])  # any change to the reports makes the list again
+    set_hidden(report=report, photo_ids_hidden=[hidden_photo.pk])  # any change to the reports makes the list again
     [item] = get(client, "requests")[1]
     assert item["media_url"] == f"http://testserver{rendition.url}"
     assert hidden.file.url not in get(client, "requests", "xml")[0].content.decode()
