@@ -97,7 +97,14 @@ def until_content_changes(name, parts, compute, timeout=24 * 60 * 60):
     instances, pickled): for what a page reads of other pages (its translations, ancestors, children), the
     same for every visitor. ``parts`` tell one use from another (the page's id...). Not for previews:
     the page being previewed is not the stored one."""
-    key = ":".join(str(part) for part in (KEY_PREFIX, name, release(), content_version(), *parts))
+    return until_changed(name, (), parts, compute, timeout)
+
+
+def until_changed(name, tags, parts, compute, timeout=24 * 60 * 60):
+    """:func:`until_content_changes`, also until any of ``tags`` changes (a group's participation, every
+    report...): what the public feeds keep."""
+    stamp = versions([CONTENT, *tags]).values()
+    key = ":".join(str(part) for part in (KEY_PREFIX, name, release(), *stamp, *parts))
     return cache.get_or_set(key, compute, timeout)
 
 

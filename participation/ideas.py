@@ -15,7 +15,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.paginator import Paginator
 from django.db import IntegrityError, connection, transaction
@@ -557,14 +556,16 @@ def map_config(page):
 def feed(page):
     """The published ideas as an RFC 7946 FeatureCollection (bytes) and its ETag, kept in the cache
     under the content and group versions (every write to the map bumps the group's)."""
-    language = translation.get_language()
-    tags = [pagecache.CONTENT, pagecache.group_tag(page.group_key)]
-    versions = pagecache.versions(tags)
-    stamp = ":".join(f"{versions[tag]}" for tag in tags)
-    key = f"ideas:feed:{pagecache.release()}:{page.pk}:{language}:{hashlib.sha256(stamp.encode()).hexdigest()[:16]}"
-    entry = cache.get(key)
-    if entry is not None:
-        return entry
+    return pagecache.until_changed(
+        "ideas-feed",
+        [pagecache.group_tag(page.group_key)],
+        [page.pk, translation.get_language()],
+        lambda: _build_feed(page),
+        FEED_TIMEOUT,
+    )
+
+
+def _build_feed(page):
     categories = category_map(page)
     base = page.url
     features = []
@@ -597,9 +598,7 @@ def feed(page):
             }
         )
     body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":"))
-    entry = feed_entry(body.encode())
-    cache.set(key, entry, FEED_TIMEOUT)
-    return entry
+    return feed_entry(body.encode())
 
 
 # --- views ----------------------------------------------------------------------------------------

@@ -30,7 +30,6 @@ from datetime import datetime, time, timedelta
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Prefetch
@@ -431,12 +430,12 @@ def _list_requests(request, fmt, language):
     the host does too (media_url is absolute). Without dates the list is the last 90 days, which move on:
     it is kept a minute, as long as clients may keep it (Cache-Control)."""
     params = {name: request.GET.get(name, "") for name in LIST_FILTERS}
-    versions = pagecache.versions([pagecache.CONTENT, REPORTS_TAG])
-    stamp = json.dumps([sorted(versions.items()), fmt, language, request.scheme, request.get_host(), params])
-    key = f"open311:requests:{pagecache.release()}:{hashlib.sha256(stamp.encode()).hexdigest()}"
+    asked = json.dumps([fmt, language, request.scheme, request.get_host(), params])
     moving = not (params["service_request_id"] or params["start_date"] or params["end_date"])
-    entry = cache.get_or_set(
-        key,
+    entry = pagecache.until_changed(
+        "open311-requests",
+        [REPORTS_TAG],
+        [hashlib.sha256(asked.encode()).hexdigest()],
         lambda: feed_entry(serialize(fmt, "service_requests", _requests(request, language))),
         LIST_TIMEOUT if moving else FEED_TIMEOUT,
     )

@@ -7,7 +7,6 @@ anonymous visitors see it at the next request. Staff actions are in participatio
 Open311 in participation/open311.py; both call the functions here.
 """
 
-import hashlib
 import json
 import secrets
 from datetime import timedelta
@@ -18,7 +17,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -772,14 +770,16 @@ def public_title(report):
 def feed(page):
     """The public reports as an RFC 7946 FeatureCollection (bytes, gzipped bytes, ETag), cached under the
     content and group versions. Hidden text never enters it."""
-    language = translation.get_language()
-    tags = [pagecache.CONTENT, pagecache.group_tag(page.group_key)]
-    versions = pagecache.versions(tags)
-    stamp = ":".join(f"{versions[tag]}" for tag in tags)
-    key = f"reports:feed:{pagecache.release()}:{page.pk}:{language}:{hashlib.sha256(stamp.encode()).hexdigest()[:16]}"
-    entry = cache.get(key)
-    if entry is not None:
-        return entry
+    return pagecache.until_changed(
+        "reports-feed",
+        [pagecache.group_tag(page.group_key)],
+        [page.pk, translation.get_language()],
+        lambda: _build_feed(page),
+        FEED_TIMEOUT,
+    )
+
+
+def _build_feed(page):
     categories = category_map()
     labels = dict(ReportStatus.choices)
     base = page.url
@@ -840,9 +840,7 @@ def feed(page):
             }
         )
     body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":"))
-    entry = feed_entry(body.encode())
-    cache.set(key, entry, FEED_TIMEOUT)
-    return entry
+    return feed_entry(body.encode())
 
 
 def geojson_view(page, request):

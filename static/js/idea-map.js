@@ -128,7 +128,7 @@
       }
     }
 
-    afterFirstPaint(function () {
+    afterLoadAndIdle(function () {
       fetch(config.feed, { headers: { Accept: "application/geo+json" }, credentials: "same-origin" })
         .then(function (response) { return response.ok ? response.json() : { features: [] }; })
         .then(function (collection) { makeFrom(collection.features, 0, []); })
@@ -136,7 +136,7 @@
     });
   }
 
-  function afterFirstPaint(callback) {
+  function afterLoadAndIdle(callback) {
     // The feed (thousands of features, hundreds of KB gzipped) is asked for once the page has loaded and
     // the browser is idle (at most LOAD_WAIT_MS after this script runs, should the tiles be slow): the
     // heading, the text and the list first, the markers after. Asked for right after the first frame, on a
